@@ -1,0 +1,118 @@
+# optrace build.  `make` builds ./optrace; `make test` runs unit and
+# integration tests; `make unit` only the unit tests; `make bench` the
+# benchmarks.  All outputs go under $(OUT)/ except the ./optrace binary.
+# V=1 shows full commands.  SAN=1 builds with ASan + UBSan.
+
+OUT	?= build
+CC	?= cc
+CLANG	?= clang
+BPFTOOL	?= bpftool
+ARCH	:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	   -D_GNU_SOURCE -MMD -MP -Iuser -Ibpf -I$(OUT)
+LDLIBS	:= -lbpf -lelf -lz -ljansson -ldl -lpthread -lm
+ifeq ($(SAN),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
+	      -Wall -Werror -MMD -MP
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+SKEL	  := $(OUT)/optrace.skel.h
+
+# Unit tests: tests/unit/test_<module>.c links the modules listed in
+# TEST_<module>_MODS (and cmocka) only.
+TEST_hist_MODS	 := hist
+TEST_probes_MODS := probes elfsym log
+TEST_units_MODS	 := units
+TEST_agg_MODS	 := agg hist errnames
+TEST_render_MODS := render_text render_json hist units errnames
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test unit integration targets bench bench-smoke
+
+all: optrace
+
+optrace: $(OUT)/optrace
+	$(Q)ln -sf $(OUT)/optrace $@
+
+$(OUT)/optrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/user/%.o: user/%.c | $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Only the tracer includes the skeleton.
+$(OUT)/user/tracer.o: $(SKEL)
+
+$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Several BPF objects linked into one skeleton.
+$(OUT)/optrace.bpf.o: $(BPF_OBJS)
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUT)/optrace.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name optrace_bpf > $@
+
+$(OUT)/user $(OUT)/bpf $(OUT)/tests $(OUT)/targets:
+	$(Q)mkdir -p $@
+
+# ---- tests ----
+.SECONDEXPANSION:
+$(OUT)/tests/test_%: tests/unit/test_%.c $$(addprefix $(OUT)/user/,$$(addsuffix .o,$$(TEST_$$*_MODS))) | $(OUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+# Test targets are built the way real applications are: -O2, frame
+# pointers, and functions marked noinline where the tests probe them.
+TARGET_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Iinclude
+$(OUT)/targets/%: tests/targets/%.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -o $@ $< -pthread -lm
+
+unit: $(UNIT_BINS)
+	$(Q)scripts/run-unit.sh $(UNIT_BINS)
+
+targets: $(TARGET_BINS)
+
+integration: optrace targets
+	$(Q)python3 tests/integration/run.py
+
+test: optrace $(UNIT_BINS) targets
+	$(Q)scripts/run-tests.sh
+
+bench: optrace targets
+	$(Q)tests/bench/run.sh
+
+bench-smoke: optrace targets
+	$(Q)tests/bench/run.sh --smoke
+
+clean:
+	$(Q)rm -rf $(OUT) optrace
+
+-include $(wildcard $(OUT)/user/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * optrace.h - the ABI shared by the BPF programs and the userspace loader.
+ *
+ * Owns: ring-buffer record layouts, record kinds, the attach-cookie encoding,
+ * the drop/loss counter indices and the size limits both sides agree on.
+ * Leaves to others: everything else.  Only __u8..__u64 / __s64 here, explicit
+ * padding, and a size assertion per struct, so that both compilers lay the
+ * structs out identically.
+ */
+#ifndef OPTRACE_ABI_H
+#define OPTRACE_ABI_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Limits shared by both sides. */
+#define OT_MAX_OPS	  4096	  /* op ids are 0..OT_MAX_OPS-1 */
+#define OT_STACK_DEPTH	  32	  /* open ops per thread before overflow is counted */
+#define OT_MAX_THREADS	  65536	  /* threads with an open-op stack at once */
+#define OT_MAX_TGIDS	  16384	  /* traced processes at once */
+#define OT_COMM_LEN	  16
+
+/*
+ * Attach cookie: the op id in the low 32 bits; how to read the op's byte
+ * count in bits 32..35; per-op flags above.  One entry and one exit program
+ * serve every op, so everything op-specific the kernel side needs travels here.
+ */
+#define OT_COOKIE_OP_MASK     0xffffffffULL
+#define OT_COOKIE_BYTES_SHIFT 32
+#define OT_COOKIE_BYTES_MASK  0xfULL
+
+/* Where an op's byte count comes from (cookie bits 32..35). */
+#define OT_BYTES_NONE 0 /* 1..6: argument N at entry */
+#define OT_BYTES_RET  7 /* the return value */
+
+/* traced_tgids map values */
+#define OT_TGID_FOLLOW 0x1 /* children of this process are traced too */
+
+/* Record kinds (first __u32 of every ring-buffer record). */
+#define OT_EV_SPAN 1 /* one completed op call */
+#define OT_EV_PROC 2 /* a traced process forked, exec'd or exited */
+
+/* ot_span.flags */
+#define OT_SPAN_F_SPLIT 0x1 /* oncpu/runq/iowait/offcpu fields are valid */
+#define OT_SPAN_F_BYTES 0x2 /* bytes field is valid */
+
+struct ot_span {
+	__u32 kind; /* OT_EV_SPAN */
+	__u32 op_id;
+	__u32 tgid;
+	__u32 tid;
+	__u64 start_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) at entry */
+	__u64 dur_ns;	/* wall time, entry to return */
+	__u64 child_ns; /* part of dur_ns spent in nested traced ops */
+	__s64 ret;	/* return value (rax) */
+	__u64 bytes;	/* from the op's bytes= source, if OT_SPAN_F_BYTES */
+	__u32 depth;	/* 0 = outermost traced op on this thread */
+	__u32 flags;	/* OT_SPAN_F_* */
+	/* Time split, valid with OT_SPAN_F_SPLIT (filled by scheduler accounting). */
+	__u64 oncpu_ns;
+	__u64 runq_ns;
+	__u64 iowait_ns;
+	__u64 offcpu_ns;
+	__u32 nvcsw;  /* voluntary context switches during the call */
+	__u32 nivcsw; /* involuntary context switches during the call */
+};
+
+/* ot_proc.what */
+#define OT_PROC_FORK 1
+#define OT_PROC_EXEC 2
+#define OT_PROC_EXIT 3
+
+struct ot_proc {
+	__u32 kind; /* OT_EV_PROC */
+	__u32 what; /* OT_PROC_* */
+	__u32 tgid;
+	__u32 ppid;	 /* parent tgid (fork) */
+	__s32 exit_code; /* raw wait status (exit) */
+	__u32 pad;
+	__u64 ts_ns;
+	char comm[OT_COMM_LEN];
+};
+
+/*
+ * Per-CPU counters (one array element of struct ot_counters).  Every event the
+ * kernel side could not deliver or account is counted here and reported.
+ */
+#define OT_CNT_SPANS	      0 /* spans produced (submitted or lost) */
+#define OT_CNT_SPANS_LOST     1 /* ring-buffer reserve failed for a span */
+#define OT_CNT_PROC_LOST      2 /* ring-buffer reserve failed for a proc record */
+#define OT_CNT_STACK_OVERFLOW 3 /* calls deeper than OT_STACK_DEPTH (not timed) */
+#define OT_CNT_STACK_MISMATCH 4 /* returns that skipped open ops (longjmp, unwinding) */
+#define OT_CNT_THREADS_FULL   5 /* thread-stack map full: call not timed */
+#define OT_CNT_TGIDS_FULL     6 /* filter map full: a forked child not followed */
+#define OT_CNT_MAX	      8
+
+struct ot_counters {
+	__u64 c[OT_CNT_MAX];
+};
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct ot_span) == 104, "ot_span ABI size");
+_Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
+_Static_assert(sizeof(struct ot_counters) == 64, "ot_counters ABI size");
+#endif
+
+#endif /* OPTRACE_ABI_H */

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * proc.bpf.c - lifetime of traced processes: follow forks (--follow), note
+ * execs and exits, and drop per-thread state when a thread exits so that the
+ * thread-stack map never fills with the dead.
+ *
+ * tp_btf programs with raw_tp twins; the loader autoloads the raw_tp ones
+ * only where tp_btf is not available.
+ */
+#include "maps.bpf.h"
+
+const volatile bool targ_follow = false;
+
+static __always_inline void emit_proc(__u32 what, struct task_struct *p, __u32 ppid, __s32 code)
+{
+	struct ot_proc *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		ot_count(OT_CNT_PROC_LOST);
+		return;
+	}
+	e->kind = OT_EV_PROC;
+	e->what = what;
+	e->tgid = BPF_CORE_READ(p, tgid);
+	e->ppid = ppid;
+	e->exit_code = code;
+	e->pad = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	/* Rare events: a wakeup each so that exits are seen at once. */
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u32 *flags;
+
+	/* New threads share the tgid: already traced or not. */
+	if (ctgid == ptgid)
+		return 0;
+	flags = bpf_map_lookup_elem(&traced_tgids, &ptgid);
+	if (!flags || !targ_follow || !(*flags & OT_TGID_FOLLOW))
+		return 0;
+	if (bpf_map_update_elem(&traced_tgids, &ctgid, flags, BPF_ANY)) {
+		ot_count(OT_CNT_TGIDS_FULL);
+		return 0;
+	}
+	emit_proc(OT_PROC_FORK, child, ptgid, 0);
+	return 0;
+}
+
+static __always_inline int on_exec(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	if (ot_tgid_traced(tgid))
+		emit_proc(OT_PROC_EXEC, p, 0, 0);
+	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	bpf_map_delete_elem(&thread_stacks, &tid);
+	if (!ot_tgid_traced(tgid))
+		return 0;
+	/* signal->live drops to 0 before this tracepoint when the last thread exits. */
+	if (BPF_CORE_READ(p, signal, live.counter) != 0)
+		return 0;
+	emit_proc(OT_PROC_EXIT, p, 0, BPF_CORE_READ(p, exit_code));
+	bpf_map_delete_elem(&traced_tgids, &tgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(handle_exec, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(handle_exec_raw, struct task_struct *p)
+{
+	return on_exec(p);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(handle_exit_raw, struct task_struct *p)
+{
+	return on_exit(p);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages optrace needs to build, test and benchmark,
+# only those missing.  Run as root on Debian 12 (bookworm) or later.
+#   scripts/deps.sh           build + test dependencies
+#   scripts/deps.sh --bench   also what the benchmarks compare against
+set -euo pipefail
+
+pkgs=(
+	make gcc clang llvm pkg-config	# toolchain; clang/llvm for the BPF target
+	libbpf-dev bpftool		# libbpf and skeleton generation
+	libelf-dev zlib1g-dev		# ELF symbols; libbpf needs both
+	libjansson-dev			# JSON output
+	libcmocka-dev			# unit tests
+	python3				# integration test driver
+	valgrind			# memcheck on unit tests
+)
+if [[ "${1:-}" == "--bench" ]]; then
+	pkgs+=(bpftrace)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	[[ "$p" == \#* ]] && continue
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+if [[ $EUID -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]}; run as root: sudo $0" >&2
+	exit 3
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * agg.c - per (pid, op) and per pid aggregates.
+ *
+ * (pid, op) pairs live in an open-addressing hash table of pointers (linear
+ * probing, power-of-two size, grown at 50% load); the stats themselves are
+ * allocated once per pair so pointers stay valid while the table grows.
+ * The hot path, agg__add_span, is a hash probe and a histogram increment.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+
+struct agg {
+	const struct op_info *ops;
+	size_t nops;
+	struct op_stats **slots; /* hash table, NULL = empty */
+	size_t nslots;		 /* power of two */
+	struct op_stats **order; /* insertion order */
+	size_t nstats, capstats;
+	struct pid_stats *pids;
+	size_t npids, cappids;
+	struct op_stats *last; /* one-entry cache: consecutive spans often share a pair */
+	uint64_t bad_records;
+};
+
+static inline uint64_t pair_key(uint32_t pid, uint32_t op)
+{
+	return (uint64_t)pid << 32 | op;
+}
+
+static inline size_t key_hash(uint64_t k, size_t mask)
+{
+	/* Fibonacci hashing: good spread for sequential pids and op ids. */
+	return (size_t)((k * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+}
+
+struct agg *agg__new(const struct op_info *ops, size_t nops)
+{
+	struct agg *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->ops = ops;
+	a->nops = nops;
+	a->nslots = 64;
+	a->slots = calloc(a->nslots, sizeof(*a->slots));
+	if (!a->slots) {
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void window_free(struct op_window *w)
+{
+	hist__free(&w->lat);
+}
+
+void agg__free(struct agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->nstats; i++) {
+		window_free(&a->order[i]->total);
+		window_free(&a->order[i]->iv);
+		free(a->order[i]);
+	}
+	free(a->order);
+	free(a->slots);
+	free(a->pids);
+	free(a);
+}
+
+static int table_grow(struct agg *a)
+{
+	size_t n = a->nslots * 2, mask = n - 1;
+	struct op_stats **slots = calloc(n, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nstats; i++) {
+		struct op_stats *s = a->order[i];
+		size_t h = key_hash(pair_key(s->pid, s->op_id), mask);
+
+		while (slots[h])
+			h = (h + 1) & mask;
+		slots[h] = s;
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->nslots = n;
+	return 0;
+}
+
+static struct pid_stats *pid_get(struct agg *a, uint32_t pid)
+{
+	for (size_t i = a->npids; i-- > 0;)
+		if (a->pids[i].pid == pid)
+			return &a->pids[i];
+	if (a->npids == a->cappids) {
+		size_t cap = a->cappids ? a->cappids * 2 : 8;
+		struct pid_stats *v = realloc(a->pids, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		a->pids = v;
+		a->cappids = cap;
+	}
+	memset(&a->pids[a->npids], 0, sizeof(a->pids[0]));
+	a->pids[a->npids].pid = pid;
+	return &a->pids[a->npids++];
+}
+
+static struct op_stats *stats_get(struct agg *a, uint32_t pid, uint32_t op)
+{
+	uint64_t key = pair_key(pid, op);
+	size_t mask = a->nslots - 1, h = key_hash(key, mask);
+	struct pid_stats *p;
+	struct op_stats *s;
+
+	if (a->last && a->last->pid == pid && a->last->op_id == op)
+		return a->last;
+	for (; (s = a->slots[h]); h = (h + 1) & mask) {
+		if (s->pid == pid && s->op_id == op)
+			return a->last = s;
+	}
+
+	/* First span of this pair: the only allocation on this path. */
+	if ((a->nstats + 1) * 2 > a->nslots && table_grow(a))
+		return NULL;
+	if (a->nstats == a->capstats) {
+		size_t cap = a->capstats ? a->capstats * 2 : 16;
+		struct op_stats **v = realloc(a->order, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		a->order = v;
+		a->capstats = cap;
+	}
+	p = pid_get(a, pid);
+	if (!p)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->pid_idx = p - a->pids;
+	s->pid = pid;
+	s->op_id = op;
+	hist__init(&s->total.lat);
+	hist__init(&s->iv.lat);
+	mask = a->nslots - 1;
+	for (h = key_hash(key, mask); a->slots[h]; h = (h + 1) & mask)
+		;
+	a->slots[h] = s;
+	a->order[a->nstats++] = s;
+	return a->last = s;
+}
+
+/* Error classification per the op's error= mode: 0 = success, else 1 and *code. */
+static int classify(enum probe_error_mode mode, int64_t ret, int64_t *code)
+{
+	switch (mode) {
+	case PROBE_ERR_RET_LT0:
+		*code = -ret;
+		return ret < 0;
+	case PROBE_ERR_RET_EQ0:
+		*code = 0;
+		return ret == 0;
+	case PROBE_ERR_RET_NE0:
+		*code = ret;
+		return ret != 0;
+	case PROBE_ERR_NONE:
+	default:
+		return 0;
+	}
+}
+
+static void window_add_err(struct op_window *w, int64_t code)
+{
+	w->errors++;
+	for (uint32_t i = 0; i < w->nerrs; i++) {
+		if (w->errs[i].code == code) {
+			w->errs[i].count++;
+			return;
+		}
+	}
+	if (w->nerrs < AGG_MAX_ERRCODES)
+		w->errs[w->nerrs++] = (struct err_count){ .code = code, .count = 1 };
+	else
+		w->errs_other++;
+}
+
+static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const struct ot_span *sp,
+		      int is_err, int64_t code)
+{
+	int err = hist__add(&w->lat, dur);
+
+	if (err)
+		return err;
+	w->calls++;
+	w->self_ns += self;
+	if (sp->flags & OT_SPAN_F_BYTES)
+		w->bytes += sp->bytes;
+	if (is_err)
+		window_add_err(w, code);
+	return 0;
+}
+
+int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns)
+{
+	const struct op_info *info;
+	struct op_stats *s;
+	uint64_t dur = sp->dur_ns, self;
+	int64_t code = 0;
+	int is_err, err;
+
+	if (sp->op_id >= a->nops) {
+		a->bad_records++;
+		return -ERANGE;
+	}
+	info = &a->ops[sp->op_id];
+	s = stats_get(a, sp->tgid, sp->op_id);
+	if (!s)
+		return -ENOMEM;
+
+	dur = dur > bias_ns ? dur - bias_ns : 0;
+	self = dur > sp->child_ns ? dur - sp->child_ns : 0;
+	is_err = classify(info->error_mode, sp->ret, &code);
+	/* A negative "bytes" return is an error value, not a size. */
+	err = window_add(&s->total, dur, self, sp, is_err, code);
+	if (!err)
+		err = window_add(&s->iv, dur, self, sp, is_err, code);
+	if (sp->depth + 1 > s->max_depth)
+		s->max_depth = sp->depth + 1;
+	a->pids[s->pid_idx].spans++;
+	return err;
+}
+
+int agg__add_proc(struct agg *a, const struct ot_proc *pe)
+{
+	struct pid_stats *p = pid_get(a, pe->tgid);
+
+	if (!p)
+		return -ENOMEM;
+	switch (pe->what) {
+	case OT_PROC_FORK:
+		p->ppid = pe->ppid;
+		/* fallthrough */
+	case OT_PROC_EXEC:
+		memcpy(p->comm, pe->comm, sizeof(p->comm));
+		p->comm[sizeof(p->comm) - 1] = 0;
+		break;
+	case OT_PROC_EXIT:
+		p->exited = true;
+		p->exit_code = pe->exit_code;
+		if (!p->comm[0])
+			memcpy(p->comm, pe->comm, sizeof(p->comm));
+		p->comm[sizeof(p->comm) - 1] = 0;
+		break;
+	default:
+		a->bad_records++;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int agg__note_pid(struct agg *a, uint32_t pid, const char *comm)
+{
+	struct pid_stats *p = pid_get(a, pid);
+
+	if (!p)
+		return -ENOMEM;
+	if (comm && !p->comm[0]) {
+		strncpy(p->comm, comm, sizeof(p->comm) - 1);
+		p->comm[sizeof(p->comm) - 1] = 0;
+	}
+	return 0;
+}
+
+void agg__interval_reset(struct agg *a)
+{
+	for (size_t i = 0; i < a->nstats; i++) {
+		struct op_window *w = &a->order[i]->iv;
+
+		w->calls = w->errors = w->bytes = w->self_ns = w->errs_other = 0;
+		w->nerrs = 0;
+		hist__reset(&w->lat);
+	}
+}
+
+const struct op_info *agg__op_info(const struct agg *a, uint32_t op_id)
+{
+	return op_id < a->nops ? &a->ops[op_id] : NULL;
+}
+
+size_t agg__nr_ops_defined(const struct agg *a)
+{
+	return a->nops;
+}
+
+size_t agg__nr_stats(const struct agg *a)
+{
+	return a->nstats;
+}
+
+const struct op_stats *agg__stats_at(const struct agg *a, size_t i)
+{
+	return i < a->nstats ? a->order[i] : NULL;
+}
+
+size_t agg__nr_pids(const struct agg *a)
+{
+	return a->npids;
+}
+
+const struct pid_stats *agg__pid_at(const struct agg *a, size_t i)
+{
+	return i < a->npids ? &a->pids[i] : NULL;
+}
+
+const struct pid_stats *agg__find_pid(const struct agg *a, uint32_t pid)
+{
+	for (size_t i = 0; i < a->npids; i++)
+		if (a->pids[i].pid == pid)
+			return &a->pids[i];
+	return NULL;
+}
+
+uint64_t agg__bad_records(const struct agg *a)
+{
+	return a->bad_records;
+}

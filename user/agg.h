@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * agg.h - aggregation of decoded events: per (pid, op) and per pid, for the
+ * whole run and for the current interval.
+ *
+ * Owns all aggregate memory.  Memory grows with the number of distinct
+ * (pid, op) pairs and pids, never with the number of events: adding a span
+ * allocates only on the first span of a pair (and the first value in a
+ * histogram group).  Pure: never prints.
+ */
+#ifndef OPTRACE_AGG_H
+#define OPTRACE_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "optrace.h"
+#include "probes.h"
+
+/* What an op is; indexed by op id.  Strings are owned by the caller. */
+struct op_info {
+	const char *name;
+	const char *category;
+	const char *func;
+	const char *path;
+	enum probe_error_mode error_mode;
+	unsigned bytes_src;
+	bool endbr_skipped;
+	bool ifunc;
+};
+
+#define AGG_MAX_ERRCODES 16 /* distinct error codes kept per (pid, op); the rest count as "other" */
+
+struct err_count {
+	int64_t code; /* errno value (positive), or the raw return for error=ret==0 */
+	uint64_t count;
+};
+
+/* Counters of one (pid, op) over a window (the run, or one interval). */
+struct op_window {
+	uint64_t calls;
+	uint64_t errors;
+	uint64_t bytes;
+	uint64_t self_ns; /* sum of (wall - time in nested traced ops) */
+	struct err_count errs[AGG_MAX_ERRCODES];
+	uint32_t nerrs;
+	uint64_t errs_other;
+	struct hist lat; /* wall latency, ns */
+};
+
+struct op_stats {
+	uint32_t pid;
+	uint32_t op_id;
+	struct op_window total;
+	struct op_window iv; /* since the last agg__interval_reset() */
+	uint64_t max_depth;
+	size_t pid_idx; /* index of the pid in agg__pid_at() */
+};
+
+struct pid_stats {
+	uint32_t pid;
+	uint32_t ppid;	  /* when seen forking, else 0 */
+	char comm[OT_COMM_LEN];
+	bool exited;
+	int exit_code;	  /* raw wait status when exited */
+	uint64_t spans;
+};
+
+struct agg;
+
+/*
+ * Creates an aggregator for ops[0..nops) (copied by pointer: the op_info
+ * array and its strings must outlive the aggregator).  NULL on ENOMEM.
+ */
+struct agg *agg__new(const struct op_info *ops, size_t nops);
+void agg__free(struct agg *a);
+
+/*
+ * Accounts one span.  bias_ns is subtracted from its wall time (clamped at
+ * 0) when compensating, else pass 0.  Returns 0, -ERANGE for an op id out of
+ * range (counted in agg__bad_records), or -ENOMEM.
+ */
+int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns);
+/* Accounts a process event (fork/exec/exit). */
+int agg__add_proc(struct agg *a, const struct ot_proc *pe);
+/* Notes a pid with its command name (for pids given with -p). */
+int agg__note_pid(struct agg *a, uint32_t pid, const char *comm);
+
+/* Starts a new interval window: every op's iv counters become empty. */
+void agg__interval_reset(struct agg *a);
+
+const struct op_info *agg__op_info(const struct agg *a, uint32_t op_id);
+size_t agg__nr_ops_defined(const struct agg *a);
+/* The (pid, op) aggregates, in insertion order; index < agg__nr_stats(). */
+size_t agg__nr_stats(const struct agg *a);
+const struct op_stats *agg__stats_at(const struct agg *a, size_t i);
+/* The pids seen, in first-seen order. */
+size_t agg__nr_pids(const struct agg *a);
+const struct pid_stats *agg__pid_at(const struct agg *a, size_t i);
+const struct pid_stats *agg__find_pid(const struct agg *a, uint32_t pid);
+/* Records that could not be accounted (bad op id, truncated records). */
+uint64_t agg__bad_records(const struct agg *a);
+
+#endif

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cli.c - `optrace trace` options.  Every option is bound to the local
+ * struct trace_config; errors are one line and map to exit code 2.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "units.h"
+
+enum {
+	OPT_FOLLOW = 256,
+	OPT_NO_FOLLOW,
+	OPT_COMPENSATE,
+	OPT_NO_CALIBRATE,
+	OPT_NO_HIST,
+	OPT_RINGBUF,
+	OPT_PERF_UPROBES,
+};
+
+static const struct option trace_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "probe", required_argument, NULL, 'u' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "follow", no_argument, NULL, OPT_FOLLOW },
+	{ "no-follow", no_argument, NULL, OPT_NO_FOLLOW },
+	{ "compensate", no_argument, NULL, OPT_COMPENSATE },
+	{ "no-calibrate", no_argument, NULL, OPT_NO_CALIBRATE },
+	{ "no-hist", no_argument, NULL, OPT_NO_HIST },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
+	{ "perf-uprobes", no_argument, NULL, OPT_PERF_UPROBES },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+void cli__trace_usage(FILE *f)
+{
+	fputs(
+"Usage: optrace trace [-p PID,...] [-u PROBE]... [-d DUR] [-i DUR] [-o FILE]\n"
+"                     [-f text|json] [--follow] [--compensate] [-- CMD ARGS...]\n"
+"\n"
+"Trace the latency of operations (functions) in live processes with BPF\n"
+"uprobes and print, per process and operation: calls, throughput, errors by\n"
+"errno, latency min/mean/p50/p90/p95/p99/p99.9/max and a histogram.\n"
+"\n"
+"  -p, --pid PID[,PID...]   trace these running processes (all their threads)\n"
+"  -u, --probe PROBE        an operation to time; repeatable. PROBE is\n"
+"                           BINARY:FUNC[,name=LABEL][,category=CAT]\n"
+"                             [,error=ret<0|ret==0|ret!=0|none][,bytes=argN|ret]\n"
+"                           BINARY: a path, a library (libc, libssl) or a program\n"
+"                           name; FUNC: a symbol or a glob (handle_*)\n"
+"  -d, --duration DUR       stop after DUR (10, 10s, 500ms, 2m); default: until\n"
+"                           Ctrl-C or the traced processes exit\n"
+"  -i, --interval DUR       also print a report every DUR\n"
+"  -o, --output FILE        write reports to FILE instead of stdout\n"
+"  -f, --format FMT         text (default) or json\n"
+"      --follow             also trace children forked after the start (default\n"
+"                           with -- CMD; probes then attach system-wide and the\n"
+"                           kernel filters by process)\n"
+"      --no-follow          with -- CMD: trace the command's process only\n"
+"      --compensate         subtract the calibrated probe bias from latencies\n"
+"      --no-calibrate       skip measuring the probe bias at start\n"
+"      --no-hist            no histograms in text reports\n"
+"      --ringbuf-size MIB   ring buffer size in MiB, a power of two (default 16)\n"
+"      --perf-uprobes       attach with perf-event uprobes, not uprobe_multi\n"
+"  -v, --verbose            more diagnostics (twice: libbpf's too)\n"
+"  -h, --help               this help\n"
+"\n"
+"  -- CMD ARGS...           start CMD, trace it from its first instruction,\n"
+"                           report when it exits, exit with its exit status\n"
+"\n"
+"Examples:\n"
+"  optrace trace -p 4242 -u /usr/bin/app:handle_request -d 10\n"
+"  optrace trace -u ./bench:op -- ./bench 100000\n"
+"  optrace trace -p 4242 -u 'libc:malloc,bytes=arg1' -u 'libc:free' -i 1s\n"
+"  optrace trace -p 4242 -u './app:handle_*,category=http' -f json -o out.json\n"
+"  optrace trace -p 4242 -u 'libc:open,error=ret<0' -u 'libc:strlen'\n"
+"  optrace list /usr/bin/app 'handle_*'      # what can be traced\n"
+"\n"
+"Every report shows how many events were lost. Exit codes: 0 ok, 2 usage or\n"
+"input error, 3 environment (no BPF/BTF, not root); with -- CMD, the\n"
+"command's exit status.\n", f);
+}
+
+static int parse_pids(const char *arg, struct trace_config *cfg)
+{
+	const char *p = arg;
+
+	while (*p) {
+		char *end;
+		long v;
+		pid_t *n;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (end == p || errno || v <= 0 || v > INT_MAX || (*end && *end != ',')) {
+			pr_err("bad pid list '%s': expected PID[,PID...] with positive numbers", arg);
+			return -EINVAL;
+		}
+		n = realloc(cfg->pids, (cfg->npids + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		cfg->pids = n;
+		cfg->pids[cfg->npids++] = (pid_t)v;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static int add_spec(const char *arg, struct trace_config *cfg)
+{
+	struct probe_spec *v;
+	char err[256];
+	int ret;
+
+	v = realloc(cfg->specs, (cfg->nspecs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	cfg->specs = v;
+	ret = probe_spec__parse(arg, &cfg->specs[cfg->nspecs], err, sizeof(err));
+	if (ret) {
+		probe_spec__free(&cfg->specs[cfg->nspecs]);
+		pr_err("%s", err);
+		return ret;
+	}
+	cfg->nspecs++;
+	return 0;
+}
+
+static int parse_dur(const char *what, const char *arg, uint64_t *ns)
+{
+	if (units__parse_duration(arg, 1000000000ULL, ns) || *ns == 0) {
+		pr_err("bad %s '%s': expected a positive duration such as 10, 10s, 500ms, 2m", what,
+		       arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
+{
+	bool no_follow = false;
+	int c, err = 0;
+	char *end;
+	long mib;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->calibrate = true;
+	cfg->histogram = true;
+	optind = 1;
+	opterr = 0;
+	while (!err && (c = getopt_long(argc, argv, "+:p:u:d:i:o:f:vh", trace_opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': err = parse_pids(optarg, cfg); break;
+		case 'u': err = add_spec(optarg, cfg); break;
+		case 'd': err = parse_dur("duration", optarg, &cfg->duration_ns); break;
+		case 'i': err = parse_dur("interval", optarg, &cfg->interval_ns); break;
+		case 'o': cfg->output = optarg; break;
+		case 'f':
+			if (!strcmp(optarg, "text")) {
+				cfg->format = FMT_TEXT;
+			} else if (!strcmp(optarg, "json")) {
+				cfg->format = FMT_JSON;
+			} else {
+				pr_err("bad format '%s': expected text or json", optarg);
+				err = -EINVAL;
+			}
+			break;
+		case OPT_FOLLOW: cfg->follow = true; break;
+		case OPT_NO_FOLLOW: no_follow = true; break;
+		case OPT_COMPENSATE: cfg->compensate = true; break;
+		case OPT_NO_CALIBRATE: cfg->calibrate = false; break;
+		case OPT_NO_HIST: cfg->histogram = false; break;
+		case OPT_RINGBUF:
+			errno = 0;
+			mib = strtol(optarg, &end, 10);
+			if (errno || *end || mib <= 0 || mib > 4096 || (mib & (mib - 1))) {
+				pr_err("bad ring buffer size '%s': expected MiB, a power of two <= 4096",
+				       optarg);
+				err = -EINVAL;
+			}
+			cfg->ringbuf_bytes = (size_t)mib << 20;
+			break;
+		case OPT_PERF_UPROBES: cfg->perf_uprobes = true; break;
+		case 'v': cfg->verbose++; break;
+		case 'h':
+			cli__trace_usage(stdout);
+			trace_config__free(cfg);
+			return 1;
+		case ':':
+			pr_err("option %s needs a value; see optrace trace --help", argv[optind - 1]);
+			err = -EINVAL;
+			break;
+		default:
+			pr_err("unknown option '%s'; see optrace trace --help", argv[optind - 1]);
+			err = -EINVAL;
+			break;
+		}
+	}
+	if (!err && optind < argc) {
+		if (strcmp(argv[optind - 1], "--")) {
+			pr_err("unexpected argument '%s' (put the command after --)", argv[optind]);
+			err = -EINVAL;
+		} else {
+			cfg->cmd = &argv[optind];
+		}
+	}
+	if (!err && !cfg->cmd && !cfg->npids) {
+		pr_err("nothing to trace: give -p PID or -- CMD ARGS; see optrace trace --help");
+		err = -EINVAL;
+	}
+	if (!err && cfg->cmd && cfg->npids) {
+		pr_err("give either -p PID or -- CMD, not both");
+		err = -EINVAL;
+	}
+	if (!err && cfg->interval_ns && cfg->duration_ns && cfg->interval_ns > cfg->duration_ns)
+		pr_warn("interval longer than the duration: only the final report will print");
+	if (cfg->cmd && !no_follow)
+		cfg->follow = true;
+	if (no_follow)
+		cfg->follow = false;
+	if (err) {
+		trace_config__free(cfg);
+		return err;
+	}
+	return 0;
+}
+
+void trace_config__free(struct trace_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nspecs; i++)
+		probe_spec__free(&cfg->specs[i]);
+	free(cfg->specs);
+	free(cfg->pids);
+	cfg->specs = NULL;
+	cfg->pids = NULL;
+	cfg->nspecs = cfg->npids = 0;
+}

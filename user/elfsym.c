@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * elfsym.c - the functions an ELF file defines, read with libelf.
+ *
+ * Owns: walking .symtab and .dynsym, mapping symbol addresses to file
+ * offsets through the executable PT_LOAD segments, and the endbr64 check.
+ * The file is mapped read-only (ELF_C_READ_MMAP) so that symbol names and
+ * instruction bytes are read in place: only the surviving, deduplicated
+ * names are copied.  Left out as untraceable or ambiguous: symbols outside
+ * every executable segment, GCC's split-off "foo.cold" blocks, and old
+ * symbol versions of a name that has a default one.  Leaves spec parsing,
+ * path lookup and IFUNC dispatch to probes.c.  Never prints.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elfsym.h"
+
+#if defined(__x86_64__)
+#define ELFSYM_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define ELFSYM_MACHINE EM_AARCH64
+#else
+#define ELFSYM_MACHINE EM_NONE /* accept any machine */
+#endif
+
+#define VERSYM_HIDDEN 0x8000 /* .gnu.version: not the default version of the name */
+
+static const unsigned char endbr64_insn[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+/* An open ELF file: fd + libelf handle + the mapped image. */
+struct elf_file {
+	int fd;
+	Elf *elf;
+	const unsigned char *image; /* whole file, from elf_rawfile() */
+	size_t image_size;
+	GElf_Ehdr ehdr;
+	size_t nphdr;
+};
+
+/* A symbol before deduplication; name points into the mapped string table. */
+struct raw_sym {
+	const char *name;
+	size_t len; /* name length without any "@VERSION" suffix */
+	uint64_t vaddr;
+	uint64_t size;
+	unsigned char type;
+	unsigned char global;
+	unsigned char hidden; /* a non-default version (name@VER, not name@@VER) */
+};
+
+static void elf_file__close(struct elf_file *ef)
+{
+	if (ef->elf)
+		elf_end(ef->elf);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	ef->elf = NULL;
+	ef->fd = -1;
+}
+
+/* Opens path and checks it is an ELF file for this machine. */
+static int elf_file__open(const char *path, struct elf_file *ef)
+{
+	memset(ef, 0, sizeof(*ef));
+	ef->fd = -1;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOSYS;
+	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ef->fd < 0)
+		return -errno;
+	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
+	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF || !gelf_getehdr(ef->elf, &ef->ehdr) ||
+	    gelf_getclass(ef->elf) != ELFCLASS64 ||
+	    (ELFSYM_MACHINE != EM_NONE && ef->ehdr.e_machine != ELFSYM_MACHINE) ||
+	    elf_getphdrnum(ef->elf, &ef->nphdr) != 0)
+		goto not_elf;
+	ef->image = (const unsigned char *)elf_rawfile(ef->elf, &ef->image_size);
+	if (!ef->image)
+		goto not_elf;
+	return 0;
+not_elf:
+	elf_file__close(ef);
+	return -ENOEXEC;
+}
+
+/* File offset of vaddr through the executable PT_LOAD holding it (file-backed part). */
+static int elf_file__vaddr_to_off(struct elf_file *ef, uint64_t vaddr, uint64_t *off)
+{
+	GElf_Phdr ph;
+	size_t i;
+
+	for (i = 0; i < ef->nphdr; i++) {
+		if (!gelf_getphdr(ef->elf, i, &ph))
+			return -EIO;
+		if (ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
+			*off = ph.p_offset + (vaddr - ph.p_vaddr);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int raw_sym__name_cmp(const struct raw_sym *x, const struct raw_sym *y)
+{
+	int c = memcmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+
+	return c ? c : x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int raw_sym__cmp(const void *a, const void *b)
+{
+	const struct raw_sym *x = a, *y = b;
+	int c = raw_sym__name_cmp(x, y);
+
+	if (c)
+		return c;
+	if (x->vaddr != y->vaddr)
+		return x->vaddr < y->vaddr ? -1 : 1;
+	return 0;
+}
+
+/* Is name a block GCC split out of a function (foo.cold, foo.cold.3)?  Not an entry point. */
+static bool is_cold_part(const char *name, size_t len)
+{
+	const char *p = name, *cold = NULL;
+
+	while ((p = memmem(p, len - (size_t)(p - name), ".cold", 5)))
+		cold = p++;
+	if (!cold)
+		return false;
+	for (p = cold + 5; p < name + len; p++)
+		if (*p != '.' && (*p < '0' || *p > '9'))
+			return false;
+	return true;
+}
+
+/* Appends the defined functions of one symbol table section to *v (no cold parts). */
+static int collect_syms(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *versym,
+			struct raw_sym **v, size_t *n, size_t *cap)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t i, count;
+
+	if (!data || !sh->sh_entsize)
+		return 0;
+	count = sh->sh_size / sh->sh_entsize;
+	for (i = 1; i < count; i++) {
+		struct raw_sym *r;
+		const char *name, *at;
+		GElf_Versym ver;
+		GElf_Sym sym;
+		int type, bind;
+		size_t len;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		bind = GELF_ST_BIND(sym.st_info);
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		at = strchr(name, '@');
+		len = at ? (size_t)(at - name) : strlen(name);
+		if (is_cold_part(name, len))
+			continue;
+		if (*n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 1024;
+			struct raw_sym *nv = realloc(*v, ncap * sizeof(**v));
+
+			if (!nv)
+				return -ENOMEM;
+			*v = nv;
+			*cap = ncap;
+		}
+		r = &(*v)[(*n)++];
+		r->name = name;
+		r->len = len;
+		r->vaddr = sym.st_value;
+		r->size = sym.st_size;
+		r->type = (unsigned char)type;
+		r->global = bind == STB_GLOBAL || bind == STB_WEAK || bind == STB_GNU_UNIQUE;
+		r->hidden = at && at[1] != '@';
+		if (versym && gelf_getversym(versym, (int)i, &ver))
+			r->hidden |= !!(ver & VERSYM_HIDDEN);
+	}
+	return 0;
+}
+
+/* Reads every function symbol of .symtab and .dynsym. */
+static int read_raw_syms(struct elf_file *ef, struct raw_sym **v, size_t *n)
+{
+	Elf_Data *versym = NULL;
+	Elf_Scn *scn = NULL;
+	size_t cap = 0;
+	GElf_Shdr sh;
+	int err;
+
+	*v = NULL;
+	*n = 0;
+	while ((scn = elf_nextscn(ef->elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
+			versym = elf_getdata(scn, NULL);
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			return -ENOEXEC;
+		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+			continue;
+		err = collect_syms(ef->elf, scn, &sh, sh.sh_type == SHT_DYNSYM ? versym : NULL,
+				   v, n, &cap);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Does any symbol of the name run starting at raw[i] have the default version? */
+static bool name_has_default(const struct raw_sym *raw, size_t nraw, size_t i)
+{
+	size_t j;
+
+	for (j = i; j < nraw && !raw_sym__name_cmp(&raw[i], &raw[j]); j++)
+		if (!raw[j].hidden)
+			return true;
+	return false;
+}
+
+/*
+ * Turns the sorted raw symbols into out->v: one entry per (name, vaddr),
+ * merging what .symtab and .dynsym say about it.  Dropped: symbols outside
+ * every executable segment (nothing to probe there) and old versions of a
+ * name that also has a default one (memcpy@GLIBC_2.2.5 next to
+ * memcpy@@GLIBC_2.14), so that a name means what new links call.
+ */
+static int build_funcs(struct elf_file *ef, struct raw_sym *raw, size_t nraw,
+		       struct elf_funcs *out)
+{
+	int x86 = ef->ehdr.e_machine == EM_X86_64;
+	bool has_default = false;
+	size_t i, j;
+
+	out->v = calloc(nraw ? nraw : 1, sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (i = 0; i < nraw; i = j) {
+		struct elf_func *f;
+		bool hidden = true;
+		uint64_t off;
+
+		if (i == 0 || raw_sym__name_cmp(&raw[i - 1], &raw[i]))
+			has_default = name_has_default(raw, nraw, i);
+		f = &out->v[out->n];
+		memset(f, 0, sizeof(*f));
+		for (j = i; j < nraw && raw_sym__cmp(&raw[i], &raw[j]) == 0; j++) {
+			if (raw[j].size > f->size)
+				f->size = raw[j].size;
+			f->is_ifunc |= raw[j].type == STT_GNU_IFUNC;
+			f->global |= raw[j].global;
+			hidden &= raw[j].hidden;
+		}
+		if ((hidden && has_default) || elf_file__vaddr_to_off(ef, raw[i].vaddr, &off))
+			continue;
+		f->name = strndup(raw[i].name, raw[i].len);
+		if (!f->name)
+			return -ENOMEM;
+		f->vaddr = raw[i].vaddr;
+		f->file_off = off;
+		f->endbr = x86 && off + sizeof(endbr64_insn) <= ef->image_size &&
+			   !memcmp(ef->image + off, endbr64_insn, sizeof(endbr64_insn));
+		out->n++;
+	}
+	return 0;
+}
+
+int elfsym__load(const char *path, struct elf_funcs *out)
+{
+	struct raw_sym *raw = NULL;
+	struct elf_file ef;
+	size_t nraw = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = elf_file__open(path, &ef);
+	if (err)
+		return err;
+	out->is_exec = ef.ehdr.e_type == ET_EXEC;
+	err = read_raw_syms(&ef, &raw, &nraw);
+	if (!err) {
+		if (nraw)
+			qsort(raw, nraw, sizeof(*raw), raw_sym__cmp);
+		err = build_funcs(&ef, raw, nraw, out);
+	}
+	free(raw);
+	elf_file__close(&ef);
+	if (err)
+		elfsym__free(out);
+	return err;
+}
+
+void elfsym__free(struct elf_funcs *funcs)
+{
+	size_t i;
+
+	if (!funcs)
+		return;
+	for (i = 0; i < funcs->n; i++)
+		free(funcs->v[i].name);
+	free(funcs->v);
+	funcs->v = NULL;
+	funcs->n = 0;
+}
+
+int elfsym__vaddr_to_off(const char *path, uint64_t vaddr, uint64_t *off)
+{
+	struct elf_file ef;
+	int err;
+
+	err = elf_file__open(path, &ef);
+	if (err)
+		return err;
+	err = elf_file__vaddr_to_off(&ef, vaddr, off);
+	elf_file__close(&ef);
+	return err;
+}
+
+/* How well f describes vaddr: -1 when it does not hold it, higher is better. */
+static int by_vaddr_rank(const struct elf_func *f, uint64_t vaddr)
+{
+	if (f->size ? vaddr < f->vaddr || vaddr - f->vaddr >= f->size : vaddr != f->vaddr)
+		return -1;
+	return (f->global ? 4 : 0) + (f->vaddr == vaddr ? 2 : 0) + (f->size ? 1 : 0);
+}
+
+const struct elf_func *elfsym__by_vaddr(const struct elf_funcs *funcs, uint64_t vaddr)
+{
+	const struct elf_func *best = NULL;
+	int best_rank = -1;
+	size_t i;
+
+	/* Sorted by name, so a linear scan; the first (alphabetical) wins ties. */
+	for (i = 0; i < funcs->n; i++) {
+		int rank = by_vaddr_rank(&funcs->v[i], vaddr);
+
+		if (rank > best_rank) {
+			best = &funcs->v[i];
+			best_rank = rank;
+		}
+	}
+	return best;
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * events.c - ring-buffer records to aggregates.  Owns the libbpf ring_buffer
+ * consumer; decoding is a switch on the record's first __u32 (its kind).
+ *
+ * libbpf's ring_buffer__poll only reads rings that signalled a wakeup, and
+ * the BPF side suppresses wakeups below a fill threshold, so every poll is
+ * followed by ring_buffer__consume.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <bpf/libbpf.h>
+
+#include "events.h"
+
+struct events {
+	struct ring_buffer *rb;
+	struct agg *agg;
+	uint64_t bias_ns;
+	uint32_t calib_op;
+	struct hist *calib;
+	uint64_t records;
+	uint64_t bad;
+};
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct events *e = ctx;
+	const __u32 *kind = data;
+
+	e->records++;
+	if (size < sizeof(*kind)) {
+		e->bad++;
+		return 0;
+	}
+	switch (*kind) {
+	case OT_EV_SPAN: {
+		const struct ot_span *sp = data;
+
+		if (size < sizeof(*sp)) {
+			e->bad++;
+			break;
+		}
+		if (e->calib && sp->op_id == e->calib_op) {
+			hist__add(e->calib, sp->dur_ns);
+			break;
+		}
+		/* -ENOMEM here is not fatal for the run: the span is lost
+		 * and counted; keep consuming. */
+		if (agg__add_span(e->agg, sp, e->bias_ns))
+			e->bad++;
+		break;
+	}
+	case OT_EV_PROC:
+		if (size < sizeof(struct ot_proc) || agg__add_proc(e->agg, data))
+			e->bad++;
+		break;
+	default:
+		e->bad++;
+		break;
+	}
+	return 0;
+}
+
+int events__open(int map_fd, struct agg *agg, struct events **out)
+{
+	struct events *e = calloc(1, sizeof(*e));
+	int err;
+
+	*out = NULL;
+	if (!e)
+		return -ENOMEM;
+	e->agg = agg;
+	e->calib_op = UINT32_MAX;
+	e->rb = ring_buffer__new(map_fd, handle_record, e, NULL);
+	if (!e->rb) {
+		err = -errno;
+		free(e);
+		return err;
+	}
+	*out = e;
+	return 0;
+}
+
+void events__free(struct events *e)
+{
+	if (!e)
+		return;
+	ring_buffer__free(e->rb);
+	free(e);
+}
+
+void events__set_calib(struct events *e, uint32_t calib_op, struct hist *calib)
+{
+	e->calib_op = calib_op;
+	e->calib = calib;
+}
+
+void events__set_bias(struct events *e, uint64_t bias_ns)
+{
+	e->bias_ns = bias_ns;
+}
+
+int events__poll(struct events *e, int timeout_ms)
+{
+	int n = ring_buffer__poll(e->rb, timeout_ms), m;
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(e->rb);
+	if (m < 0 && m != -EINTR)
+		return m;
+	return (n > 0 ? n : 0) + (m > 0 ? m : 0);
+}
+
+int events__drain(struct events *e)
+{
+	int n = ring_buffer__consume(e->rb);
+
+	return n == -EINTR ? 0 : n;
+}
+
+uint64_t events__nr_records(const struct events *e)
+{
+	return e->records;
+}
+
+uint64_t events__nr_bad(const struct events *e)
+{
+	return e->bad;
+}

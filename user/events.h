@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * events.h - the ring-buffer consumer: poll, decode by record kind, feed the
+ * aggregates.  No allocation and no syscall per record (the BPF side wakes
+ * us only past a fill threshold; we also consume on every poll timeout).
+ */
+#ifndef OPTRACE_EVENTS_H
+#define OPTRACE_EVENTS_H
+
+#include <stdint.h>
+
+#include "agg.h"
+#include "hist.h"
+
+struct events;
+
+/*
+ * Creates a consumer of the ring buffer map_fd feeding agg.  Returns 0 and
+ * *out or -errno.
+ */
+int events__open(int map_fd, struct agg *agg, struct events **out);
+void events__free(struct events *e);
+
+/* Spans of op calib_op go to calib instead of the aggregates. */
+void events__set_calib(struct events *e, uint32_t calib_op, struct hist *calib);
+/* Subtract bias_ns from every span's wall time from now on (0 = off). */
+void events__set_bias(struct events *e, uint64_t bias_ns);
+
+/*
+ * Waits up to timeout_ms for a wakeup, then consumes everything available.
+ * Returns the number of records consumed, or -errno (-EINTR is returned as
+ * 0: a signal just ends the wait).
+ */
+int events__poll(struct events *e, int timeout_ms);
+/* Consumes everything available without waiting. */
+int events__drain(struct events *e);
+
+/* Records consumed so far, and records of a kind or size not understood. */
+uint64_t events__nr_records(const struct events *e);
+uint64_t events__nr_bad(const struct events *e);
+
+#endif

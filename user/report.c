@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * report.c - aggregates to the report every renderer shows: percentiles,
+ * rates, error breakdowns, pid table.  Pure: no printing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errnames.h"
+#include "report.h"
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct report_err *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->code < y->code ? -1 : x->code > y->code;
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+	const struct report_op *x = a, *y = b;
+	int c;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	c = strcmp(x->info->name, y->info->name);
+	return c ? c : strcmp(x->info->path, y->info->path);
+}
+
+static void fill_op(struct report_op *ro, const struct op_stats *s, const struct op_window *w,
+		    const struct op_info *info, const char *comm, double window_s)
+{
+	const struct hist *h = &w->lat;
+
+	ro->pid = s->pid;
+	ro->comm = comm;
+	ro->info = info;
+	ro->calls = w->calls;
+	ro->rate = window_s > 0 ? w->calls / window_s : 0;
+	ro->errors = w->errors;
+	ro->err_rate = w->calls ? (double)w->errors / w->calls : 0;
+	ro->bytes = w->bytes;
+	ro->bytes_rate = window_s > 0 ? w->bytes / window_s : 0;
+	ro->lat = h;
+	if (w->calls) {
+		ro->min = h->min;
+		ro->max = h->max;
+		ro->mean = hist__mean(h);
+		ro->p50 = hist__percentile(h, 50);
+		ro->p90 = hist__percentile(h, 90);
+		ro->p95 = hist__percentile(h, 95);
+		ro->p99 = hist__percentile(h, 99);
+		ro->p999 = hist__percentile(h, 99.9);
+		ro->self_mean = (double)w->self_ns / w->calls;
+	}
+	for (uint32_t i = 0; i < w->nerrs; i++) {
+		struct report_err *re = &ro->errs[ro->nerrs++];
+
+		re->code = w->errs[i].code;
+		re->count = w->errs[i].count;
+		if (info->error_mode == PROBE_ERR_RET_EQ0)
+			snprintf(re->name, sizeof(re->name), "NULL");
+		else
+			errnames__name(re->code, re->name, sizeof(re->name));
+	}
+	qsort(ro->errs, ro->nerrs, sizeof(ro->errs[0]), cmp_err);
+	if (w->errs_other) {
+		struct report_err *re = &ro->errs[ro->nerrs++];
+
+		re->code = -1;
+		re->count = w->errs_other;
+		snprintf(re->name, sizeof(re->name), "other");
+	}
+}
+
+int report__build(const struct agg *a, bool interval, const struct report_meta *meta,
+		  const struct report_loss *loss, struct report *out)
+{
+	static const struct hist empty = { .min = UINT64_MAX };
+	size_t nstats = agg__nr_stats(a), npids = agg__nr_pids(a), nops = agg__nr_ops_defined(a);
+	size_t i, nrows = nstats + nops;
+	bool *seen = calloc(nops ? nops : 1, sizeof(*seen));
+
+	memset(out, 0, sizeof(*out));
+	out->meta = *meta;
+	out->loss = *loss;
+	out->loss.bad_records += agg__bad_records(a);
+	out->ops = calloc(nrows ? nrows : 1, sizeof(*out->ops));
+	out->pids = calloc(npids ? npids : 1, sizeof(*out->pids));
+	if (!out->ops || !out->pids || !seen) {
+		free(seen);
+		report__free(out);
+		return -ENOMEM;
+	}
+	for (i = 0; i < npids; i++) {
+		const struct pid_stats *p = agg__pid_at(a, i);
+		struct report_pid *rp = &out->pids[out->npids++];
+
+		rp->pid = p->pid;
+		rp->comm = p->comm;
+		rp->exited = p->exited;
+		rp->exit_code = p->exit_code;
+	}
+	for (i = 0; i < nstats; i++) {
+		const struct op_stats *s = agg__stats_at(a, i);
+		const struct pid_stats *p = agg__pid_at(a, s->pid_idx);
+
+		fill_op(&out->ops[out->nops], s, interval ? &s->iv : &s->total,
+			agg__op_info(a, s->op_id), p ? p->comm : "", meta->window_s);
+		out->pids[s->pid_idx].calls += out->ops[out->nops].calls;
+		out->nops++;
+		seen[s->op_id] = true;
+	}
+	/* Ops that never fired are shown too: "no calls" is an answer. */
+	for (i = 0; i < nops; i++) {
+		struct report_op *ro;
+
+		if (seen[i] || !meta->show_idle_ops)
+			continue;
+		ro = &out->ops[out->nops++];
+		ro->pid = npids ? out->pids[0].pid : 0;
+		ro->comm = npids ? out->pids[0].comm : "";
+		ro->info = agg__op_info(a, i);
+		ro->lat = &empty;
+	}
+	free(seen);
+	qsort(out->ops, out->nops, sizeof(out->ops[0]), cmp_op);
+	return 0;
+}
+
+void report__free(struct report *r)
+{
+	free(r->ops);
+	free(r->pids);
+	memset(r, 0, sizeof(*r));
+}

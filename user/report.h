@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * report.h - the report: what every renderer shows, computed once from the
+ * aggregates.  Text and JSON (and later CSV, Prometheus, HTML) render this
+ * same struct, so they never disagree.
+ *
+ * report__build is pure; the renderers take a FILE * and never compute.
+ */
+#ifndef OPTRACE_REPORT_H
+#define OPTRACE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agg.h"
+#include "optrace.h"
+
+#define REPORT_SCHEMA_VERSION 1
+
+struct report_err {
+	int64_t code;
+	char name[24]; /* "ENOENT", "NULL", "E#1234", "other" */
+	uint64_t count;
+};
+
+struct report_op {
+	uint32_t pid;
+	const char *comm;
+	const struct op_info *info;
+	uint64_t calls;
+	double rate;	 /* calls per second over the window */
+	uint64_t errors;
+	double err_rate; /* errors / calls, 0..1 */
+	struct report_err errs[AGG_MAX_ERRCODES + 1];
+	size_t nerrs;	 /* sorted by count, descending */
+	uint64_t bytes;
+	double bytes_rate;
+	/* latency, ns */
+	uint64_t min, max, p50, p90, p95, p99, p999;
+	double mean;
+	double self_mean; /* mean time not spent in nested traced ops */
+	const struct hist *lat;
+};
+
+struct report_pid {
+	uint32_t pid;
+	const char *comm;
+	bool exited;
+	int exit_code;
+	uint64_t calls;
+};
+
+/* Loss and drop figures; every report shows them, zeros included. */
+struct report_loss {
+	uint64_t spans_produced;
+	uint64_t spans_lost;	  /* ring buffer full */
+	uint64_t proc_lost;
+	uint64_t stack_overflow;  /* calls nested deeper than the stack: not timed */
+	uint64_t stack_mismatch;  /* open ops skipped by longjmp/unwinding */
+	uint64_t threads_full;
+	uint64_t tgids_full;
+	uint64_t bad_records;	  /* records userspace could not account */
+};
+
+struct report_meta {
+	const char *kind;	  /* "interval" or "final" */
+	double window_s;	  /* length of the window the rates are over */
+	double elapsed_s;	  /* since tracing started */
+	int64_t start_unix_ns;	  /* wall clock at start of the run */
+	int64_t end_unix_ns;
+	const char *attach_mode;  /* "uprobe_multi" / "perf-event uprobes" */
+	size_t nr_probes;
+	int64_t bias_ns;	  /* calibrated per-call bias, -1 if not calibrated */
+	bool compensated;	  /* bias subtracted from latencies */
+	const char *command;	  /* traced command line, or NULL */
+	bool cmd_exited;
+	int cmd_status;		  /* exit status of the traced command */
+	bool show_idle_ops;	  /* list ops that had no calls at all */
+};
+
+struct report {
+	struct report_meta meta;
+	struct report_loss loss;
+	struct report_op *ops; /* sorted by pid, then op name */
+	size_t nops;
+	struct report_pid *pids;
+	size_t npids;
+};
+
+/*
+ * Builds a report from the aggregates: window "interval" uses the interval
+ * counters, "final" the whole run.  meta and loss are copied in.  Returns 0
+ * or -ENOMEM.  The report points into agg (histograms, names): agg must
+ * outlive it.  Free with report__free().
+ */
+int report__build(const struct agg *a, bool interval, const struct report_meta *meta,
+		  const struct report_loss *loss, struct report *out);
+void report__free(struct report *r);
+
+/* Renderers: write r to f.  Return 0 or -EIO. */
+struct render_opts {
+	bool histogram; /* text: draw latency histograms */
+	int width;	/* text: terminal width for the histogram bars */
+};
+int render__text(FILE *f, const struct report *r, const struct render_opts *o);
+int render__json(FILE *f, const struct report *r, const struct render_opts *o);
+
+#endif

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * session.c - `optrace trace`: one tracing session from options to the
+ * final report.
+ *
+ *   resolve probes -> open output -> load BPF -> seed pid filter (or start
+ *   the command at its gate) -> attach -> calibrate -> release the command
+ *   -> poll/aggregate (interval reports) -> stop -> drain, detach, drain ->
+ *   final report.
+ *
+ * Owns the stop flag (the one mutable global besides the log level) and the
+ * mapping of failures to exit codes.  Computation lives in agg/report, BPF
+ * in tracer, processes in target.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "agg.h"
+#include "calib.h"
+#include "cli.h"
+#include "cmds.h"
+#include "events.h"
+#include "log.h"
+#include "probes.h"
+#include "report.h"
+#include "target.h"
+#include "tracer.h"
+
+#define POLL_MS		  50
+#define CALIB_CALLS	  3000
+#define CMD_TERM_WAIT_MS  2000
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+struct session {
+	const struct trace_config *cfg;
+	struct probe_set probes;
+	struct op_info *ops;
+	struct tracer *tracer;
+	struct agg *agg;
+	struct events *events;
+	FILE *out;
+	struct target_cmd cmd;
+	bool cmd_started, cmd_exited;
+	int cmd_status;
+	int *pidfds;
+	int64_t bias_ns;
+	uint64_t t_start, t_last_iv; /* CLOCK_MONOTONIC ns */
+	int64_t unix_start;
+	char command[256];
+};
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int resolve_probes(struct session *s)
+{
+	const struct trace_config *cfg = s->cfg;
+	char err[512];
+	int ret;
+
+	ret = probes__resolve(cfg->specs, cfg->nspecs, cfg->pids, cfg->npids, OT_MAX_OPS - 1,
+			      &s->probes, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return OT_EXIT_USAGE;
+	}
+	s->ops = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->ops));
+	if (!s->ops)
+		return OT_EXIT_ENV;
+	for (size_t i = 0; i < s->probes.n; i++) {
+		const struct probe_target *pt = &s->probes.v[i];
+
+		s->ops[i] = (struct op_info){
+			.name = pt->op_name, .category = pt->category, .func = pt->func,
+			.path = pt->path, .error_mode = pt->error_mode,
+			.bytes_src = pt->bytes_src, .endbr_skipped = pt->endbr_skipped,
+			.ifunc = pt->ifunc,
+		};
+		pr_info("probe %s: %s:%s at 0x%llx%s", pt->op_name, pt->path, pt->func,
+			(unsigned long long)pt->offset, pt->endbr_skipped ? " (after endbr64)" : "");
+	}
+	return 0;
+}
+
+/* Reports go to -o FILE (never through a symlink) or stdout, line-buffered. */
+static int open_output(struct session *s)
+{
+	int fd;
+
+	if (!s->cfg->output) {
+		s->out = stdout;
+	} else {
+		fd = open(s->cfg->output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || !(s->out = fdopen(fd, "w"))) {
+			pr_err("cannot write %s: %s", s->cfg->output, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return OT_EXIT_USAGE;
+		}
+	}
+	setvbuf(s->out, NULL, _IOLBF, 0);
+	return 0;
+}
+
+static int check_environment(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		pr_err("kernel BTF not available (/sys/kernel/btf/vmlinux: %s): optrace needs a "
+		       "kernel built with CONFIG_DEBUG_INFO_BTF", strerror(errno));
+		return OT_EXIT_ENV;
+	}
+	if (geteuid() != 0)
+		pr_warn("not running as root: loading BPF needs CAP_BPF and CAP_PERFMON");
+	return 0;
+}
+
+static int start_tracer(struct session *s)
+{
+	const struct trace_config *cfg = s->cfg;
+	struct tracer_opts topts = {
+		.ringbuf_bytes = cfg->ringbuf_bytes,
+		.follow = cfg->follow,
+		.force_perf_uprobes = cfg->perf_uprobes,
+	};
+	int err;
+
+	err = tracer__open(&topts, &s->tracer);
+	if (err)
+		return OT_EXIT_ENV;
+	s->agg = agg__new(s->ops, s->probes.n);
+	if (!s->agg)
+		return OT_EXIT_ENV;
+	err = events__open(tracer__events_fd(s->tracer), s->agg, &s->events);
+	if (err) {
+		pr_err("ring buffer consumer: %s", strerror(-err));
+		return OT_EXIT_ENV;
+	}
+	return 0;
+}
+
+static int seed_targets(struct session *s)
+{
+	const struct trace_config *cfg = s->cfg;
+	char comm[OT_COMM_LEN];
+	int err;
+
+	if (cfg->cmd) {
+		err = target__spawn(cfg->cmd, &s->cmd);
+		if (err) {
+			pr_err("cannot start %s: %s", cfg->cmd[0], strerror(-err));
+			return OT_EXIT_ENV;
+		}
+		s->cmd_started = true;
+		err = tracer__add_tgid(s->tracer, s->cmd.pid, cfg->follow);
+		if (!err)
+			err = agg__note_pid(s->agg, s->cmd.pid, NULL);
+	} else {
+		s->pidfds = calloc(cfg->npids, sizeof(*s->pidfds));
+		if (!s->pidfds)
+			return OT_EXIT_ENV;
+		for (size_t i = 0; i < cfg->npids; i++) {
+			s->pidfds[i] = target__pidfd(cfg->pids[i]);
+			target__comm(cfg->pids[i], comm, sizeof(comm));
+			err = tracer__add_tgid(s->tracer, cfg->pids[i], cfg->follow);
+			if (!err)
+				err = agg__note_pid(s->agg, cfg->pids[i], comm);
+			if (err)
+				break;
+		}
+	}
+	if (err) {
+		pr_err("add process to the kernel filter: %s", strerror(-err));
+		return OT_EXIT_ENV;
+	}
+	return 0;
+}
+
+static int attach(struct session *s)
+{
+	const struct trace_config *cfg = s->cfg;
+	/* Per-process links put breakpoints only in those processes; following
+	 * children (and a command that has not exec'd yet) needs system-wide
+	 * breakpoints, filtered in the kernel by tgid. */
+	bool per_pid = !cfg->cmd && !cfg->follow;
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	int err;
+
+	if (!s->probes.n)
+		return 0;
+	err = tracer__attach_probes(s->tracer, &s->probes, 0, per_pid ? cfg->pids : NULL,
+				    per_pid ? cfg->npids : 0);
+	if (err)
+		return err == -EPERM || err == -EACCES || err == -EOPNOTSUPP ? OT_EXIT_ENV :
+									      OT_EXIT_USAGE;
+	pr_info("attached %zu probes (%s, %zu links) in %.1f ms", s->probes.n,
+		tracer__attach_mode(s->tracer), tracer__nr_links(s->tracer),
+		(now_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+	return 0;
+}
+
+/*
+ * Measures the bias: probe optrace's own 3-instruction function, call it,
+ * take the median of what the BPF side measured.  Failure is not fatal.
+ */
+static void calibrate(struct session *s)
+{
+	uint32_t calib_op = s->probes.n;
+	struct hist h;
+	uint64_t off;
+	char *path = NULL;
+	int err;
+
+	s->bias_ns = -1;
+	if (!s->cfg->calibrate || !s->probes.n)
+		return;
+	hist__init(&h);
+	err = calib__locate(&path, &off);
+	if (!err)
+		err = tracer__attach_self(s->tracer, path, off, calib_op);
+	if (!err)
+		err = tracer__add_tgid(s->tracer, getpid(), false);
+	if (err) {
+		pr_warn("calibration skipped: %s", strerror(-err));
+		goto out;
+	}
+	events__set_calib(s->events, calib_op, &h);
+	calib__run(CALIB_CALLS);
+	tracer__del_tgid(s->tracer, getpid());
+	events__drain(s->events);
+	events__set_calib(s->events, UINT32_MAX, NULL);
+	if (h.count >= CALIB_CALLS / 2) {
+		s->bias_ns = hist__percentile(&h, 50);
+		pr_info("calibration: %llu calls, bias p50 %lld ns", (unsigned long long)h.count,
+			(long long)s->bias_ns);
+	} else {
+		pr_warn("calibration: only %llu of %d calls seen; bias unknown",
+			(unsigned long long)h.count, CALIB_CALLS);
+	}
+	if (s->cfg->compensate && s->bias_ns > 0)
+		events__set_bias(s->events, s->bias_ns);
+out:
+	hist__free(&h);
+	free(path);
+}
+
+static void loss_read(struct session *s, struct report_loss *loss)
+{
+	struct ot_counters c;
+
+	memset(loss, 0, sizeof(*loss));
+	if (tracer__read_counters(s->tracer, &c))
+		return;
+	loss->spans_produced = c.c[OT_CNT_SPANS];
+	loss->spans_lost = c.c[OT_CNT_SPANS_LOST];
+	loss->proc_lost = c.c[OT_CNT_PROC_LOST];
+	loss->stack_overflow = c.c[OT_CNT_STACK_OVERFLOW];
+	loss->stack_mismatch = c.c[OT_CNT_STACK_MISMATCH];
+	loss->threads_full = c.c[OT_CNT_THREADS_FULL];
+	loss->tgids_full = c.c[OT_CNT_TGIDS_FULL];
+	loss->bad_records = events__nr_bad(s->events);
+}
+
+static int emit_report(struct session *s, bool interval)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	struct render_opts ro = { .histogram = s->cfg->histogram, .width = 40 };
+	struct report_meta meta = {
+		.kind = interval ? "interval" : "final",
+		.window_s = (now - (interval ? s->t_last_iv : s->t_start)) / 1e9,
+		.elapsed_s = (now - s->t_start) / 1e9,
+		.start_unix_ns = s->unix_start,
+		.end_unix_ns = now_ns(CLOCK_REALTIME),
+		.attach_mode = tracer__attach_mode(s->tracer),
+		.nr_probes = s->probes.n,
+		.bias_ns = s->bias_ns,
+		.compensated = s->cfg->compensate && s->bias_ns > 0,
+		.command = s->cfg->cmd ? s->command : NULL,
+		.cmd_exited = s->cmd_exited,
+		.cmd_status = s->cmd_status,
+		.show_idle_ops = true,
+	};
+	struct report_loss loss;
+	struct report r;
+	int err;
+
+	loss_read(s, &loss);
+	err = report__build(s->agg, interval, &meta, &loss, &r);
+	if (err)
+		return err;
+	err = s->cfg->format == FMT_JSON ? render__json(s->out, &r, &ro) :
+					   render__text(s->out, &r, &ro);
+	if (!err && fflush(s->out))
+		err = -errno;
+	report__free(&r);
+	return err;
+}
+
+/* True when what we trace is gone: the command exited, or every pid did. */
+static bool targets_gone(struct session *s)
+{
+	int status;
+
+	if (s->cmd_started) {
+		if (!s->cmd_exited && waitpid(s->cmd.pid, &status, WNOHANG) == s->cmd.pid) {
+			s->cmd_exited = true;
+			s->cmd_status = status;
+		}
+		return s->cmd_exited;
+	}
+	if (s->cfg->follow)
+		return !tracer__any_tgid(s->tracer);
+	return target__all_exited(s->pidfds, s->cfg->npids);
+}
+
+static int run_loop(struct session *s)
+{
+	const struct trace_config *cfg = s->cfg;
+	uint64_t deadline = cfg->duration_ns ? s->t_start + cfg->duration_ns : 0;
+	int n, err;
+
+	while (!stop_signal) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		int64_t wait_ns = POLL_MS * 1000000LL;
+
+		if (deadline && now >= deadline)
+			break;
+		if (deadline && (int64_t)(deadline - now) < wait_ns)
+			wait_ns = deadline - now;
+		if (cfg->interval_ns && (int64_t)(s->t_last_iv + cfg->interval_ns - now) < wait_ns)
+			wait_ns = s->t_last_iv + cfg->interval_ns - now;
+		n = events__poll(s->events, wait_ns > 0 ? (int)(wait_ns / 1000000) : 0);
+		if (n < 0) {
+			pr_err("ring buffer: %s", strerror(-n));
+			return OT_EXIT_ENV;
+		}
+		if (targets_gone(s))
+			break;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (cfg->interval_ns && now >= s->t_last_iv + cfg->interval_ns) {
+			err = emit_report(s, true);
+			if (err) {
+				pr_err("write report: %s", strerror(-err));
+				return OT_EXIT_USAGE;
+			}
+			agg__interval_reset(s->agg);
+			s->t_last_iv = now;
+		}
+	}
+	return 0;
+}
+
+/* A command still running when tracing stops gets SIGTERM, then SIGKILL. */
+static void stop_command(struct session *s)
+{
+	int status, waited = 0;
+
+	if (!s->cmd_started || s->cmd_exited)
+		return;
+	kill(s->cmd.pid, SIGTERM);
+	while (waitpid(s->cmd.pid, &status, WNOHANG) == 0) {
+		if (waited >= CMD_TERM_WAIT_MS) {
+			kill(s->cmd.pid, SIGKILL);
+			waitpid(s->cmd.pid, &status, 0);
+			break;
+		}
+		usleep(10000);
+		waited += 10;
+	}
+	s->cmd_exited = true;
+	s->cmd_status = status;
+}
+
+static int cmd_exit_code(const struct session *s)
+{
+	if (WIFEXITED(s->cmd_status))
+		return WEXITSTATUS(s->cmd_status);
+	if (WIFSIGNALED(s->cmd_status))
+		return 128 + WTERMSIG(s->cmd_status);
+	return OT_EXIT_OK;
+}
+
+static void describe_command(struct session *s)
+{
+	size_t off = 0;
+
+	for (char **a = s->cfg->cmd; a && *a && off < sizeof(s->command) - 1; a++)
+		off += snprintf(s->command + off, sizeof(s->command) - off, "%s%s",
+				a == s->cfg->cmd ? "" : " ", *a);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a signal ends the poll wait at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void session_cleanup(struct session *s)
+{
+	if (s->cmd_started && !s->cmd_exited)
+		stop_command(s);
+	if (s->cmd.gate_fd > 0)
+		close(s->cmd.gate_fd);
+	if (s->cmd.err_fd > 0)
+		close(s->cmd.err_fd);
+	for (size_t i = 0; s->pidfds && i < s->cfg->npids; i++)
+		if (s->pidfds[i] >= 0)
+			close(s->pidfds[i]);
+	free(s->pidfds);
+	events__free(s->events);
+	tracer__destroy(s->tracer);
+	agg__free(s->agg);
+	probe_set__free(&s->probes);
+	free(s->ops);
+	if (s->out && s->out != stdout)
+		fclose(s->out);
+}
+
+static int session_run(const struct trace_config *cfg)
+{
+	struct session s = { .cfg = cfg, .bias_ns = -1, .cmd = { .gate_fd = -1, .err_fd = -1 } };
+	int ret, err;
+
+	for (size_t i = 0; i < cfg->npids; i++) {
+		err = target__check_pid(cfg->pids[i]);
+		if (err) {
+			pr_err("%s: %d", err == -ESRCH ? "no such process" :
+				"cannot inspect process (permission denied)", cfg->pids[i]);
+			return err == -ESRCH ? OT_EXIT_USAGE : OT_EXIT_ENV;
+		}
+	}
+	describe_command(&s);
+	install_signals();
+	ret = resolve_probes(&s);
+	if (!ret)
+		ret = check_environment();
+	if (!ret)
+		ret = open_output(&s);
+	if (!ret)
+		ret = start_tracer(&s);
+	if (!ret)
+		ret = seed_targets(&s);
+	if (!ret)
+		ret = attach(&s);
+	if (ret)
+		goto cleanup;
+	calibrate(&s);
+
+	s.t_start = s.t_last_iv = now_ns(CLOCK_MONOTONIC);
+	s.unix_start = now_ns(CLOCK_REALTIME);
+	if (s.cmd_started) {
+		err = target__release(&s.cmd);
+		if (err) {
+			pr_err("cannot run %s: %s", cfg->cmd[0], strerror(-err));
+			waitpid(s.cmd.pid, NULL, 0);
+			s.cmd_exited = true;
+			ret = 127;
+			goto cleanup;
+		}
+	}
+	if (!stop_signal)
+		ret = run_loop(&s);
+	if (stop_signal)
+		pr_info("stopping on signal %d", (int)stop_signal);
+
+	/* Drain, detach (returns still in flight complete), drain again. */
+	events__drain(s.events);
+	tracer__detach(s.tracer);
+	stop_command(&s);
+	events__drain(s.events);
+	err = emit_report(&s, false);
+	if (err && !ret) {
+		pr_err("write report: %s", strerror(-err));
+		ret = OT_EXIT_USAGE;
+	}
+	if (!ret && s.cmd_started)
+		ret = cmd_exit_code(&s);
+cleanup:
+	session_cleanup(&s);
+	return ret;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_config cfg;
+	int ret = cli__parse_trace(argc, argv, &cfg);
+
+	if (ret == 1)
+		return OT_EXIT_OK;
+	if (ret)
+		return OT_EXIT_USAGE;
+	log__init(cfg.verbose >= 2 ? LOG_DEBUG : cfg.verbose ? LOG_INFO : LOG_WARN);
+	ret = session_run(&cfg);
+	trace_config__free(&cfg);
+	return ret;
+}

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tracer.c - the only user of the BPF skeleton: open, set the rodata knobs
+ * and map sizes, choose which programs load (uprobe_multi or perf-event
+ * uprobes; tp_btf or raw_tp), load, attach, detach, destroy.
+ *
+ * libbpf 1.1 (Debian 12) predates uprobe_multi, so the link is created with
+ * the bpf(2) syscall directly; the ABI is stable since kernel 6.6.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "tracer.h"
+#include "optrace.skel.h"
+
+/* Kernel ABI values newer than libbpf 1.1's headers (include/uapi/linux/bpf.h). */
+#define OT_BPF_TRACE_UPROBE_MULTI    48
+#define OT_BPF_F_UPROBE_MULTI_RETURN 1U
+
+#define DEFAULT_RINGBUF_BYTES (16u << 20)
+#define DETACH_THREADS	      8
+
+/* The link_create member of union bpf_attr for uprobe_multi (kernel >= 6.6). */
+struct uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 uflags;
+	__u32 pid;
+	__u32 pad;
+};
+
+struct probe_link {
+	int fd;		      /* uprobe_multi link fd, or -1 */
+	struct bpf_link *link; /* perf-event uprobe, or NULL */
+};
+
+struct tracer {
+	struct optrace_bpf *skel;
+	bool multi;
+	struct probe_link *links;
+	size_t nlinks, caplinks;
+};
+
+static bool kernel_has_uprobe_multi(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 },			  /* exit */
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = OT_BPF_TRACE_UPROBE_MULTI);
+	int fd = bpf_prog_load(BPF_PROG_TYPE_KPROBE, NULL, "GPL", insns, 2, &opts);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static bool kernel_has_tp_btf(const char *tp)
+{
+	char name[128];
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!btf)
+		return false;
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	ok = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
+	btf__free(btf);
+	return ok;
+}
+
+int tracer__open(const struct tracer_opts *opts, struct tracer **out)
+{
+	struct tracer *t;
+	size_t rb = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF_BYTES;
+	bool tp_btf;
+	int err;
+
+	*out = NULL;
+	if (rb & (rb - 1) || rb < 4096) {
+		pr_err("ring buffer size %zu: must be a power of two >= 4096", rb);
+		return -EINVAL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+
+	t->skel = optrace_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		pr_err("open BPF object: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	t->skel->rodata->targ_wakeup_bytes = opts->wakeup_bytes ? opts->wakeup_bytes : rb / 8;
+	t->skel->rodata->targ_follow = opts->follow;
+	bpf_map__set_max_entries(t->skel->maps.events, rb);
+
+	t->multi = !opts->force_perf_uprobes && kernel_has_uprobe_multi();
+	bpf_program__set_autoload(t->skel->progs.handle_op_enter, !t->multi);
+	bpf_program__set_autoload(t->skel->progs.handle_op_exit, !t->multi);
+	bpf_program__set_autoload(t->skel->progs.handle_op_enter_multi, t->multi);
+	bpf_program__set_autoload(t->skel->progs.handle_op_exit_multi, t->multi);
+	if (t->multi) {
+		bpf_program__set_expected_attach_type(t->skel->progs.handle_op_enter_multi,
+						      OT_BPF_TRACE_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.handle_op_exit_multi,
+						      OT_BPF_TRACE_UPROBE_MULTI);
+	}
+
+	/* tp_btf reads task fields directly; raw_tp twins where it is missing. */
+	tp_btf = kernel_has_tp_btf("sched_process_fork");
+	bpf_program__set_autoload(t->skel->progs.handle_fork, tp_btf);
+	bpf_program__set_autoload(t->skel->progs.handle_exec, tp_btf);
+	bpf_program__set_autoload(t->skel->progs.handle_exit, tp_btf);
+	bpf_program__set_autoload(t->skel->progs.handle_fork_raw, !tp_btf);
+	bpf_program__set_autoload(t->skel->progs.handle_exec_raw, !tp_btf);
+	bpf_program__set_autoload(t->skel->progs.handle_exit_raw, !tp_btf);
+
+	err = optrace_bpf__load(t->skel);
+	if (err) {
+		pr_err("load BPF programs: %s%s", strerror(-err),
+		       err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
+		goto cleanup;
+	}
+
+	if (tp_btf) {
+		t->skel->links.handle_fork = bpf_program__attach(t->skel->progs.handle_fork);
+		t->skel->links.handle_exec = bpf_program__attach(t->skel->progs.handle_exec);
+		t->skel->links.handle_exit = bpf_program__attach(t->skel->progs.handle_exit);
+		err = !t->skel->links.handle_fork || !t->skel->links.handle_exec ||
+		      !t->skel->links.handle_exit ? -errno : 0;
+	} else {
+		t->skel->links.handle_fork_raw = bpf_program__attach(t->skel->progs.handle_fork_raw);
+		t->skel->links.handle_exec_raw = bpf_program__attach(t->skel->progs.handle_exec_raw);
+		t->skel->links.handle_exit_raw = bpf_program__attach(t->skel->progs.handle_exit_raw);
+		err = !t->skel->links.handle_fork_raw || !t->skel->links.handle_exec_raw ||
+		      !t->skel->links.handle_exit_raw ? -errno : 0;
+	}
+	if (err) {
+		pr_err("attach process tracepoints: %s", strerror(-err));
+		goto cleanup;
+	}
+	pr_debug("loaded: %s, %s, ring buffer %zu bytes", t->multi ? "uprobe_multi" : "perf uprobes",
+		 tp_btf ? "tp_btf" : "raw_tp", rb);
+	*out = t;
+	return 0;
+
+cleanup:
+	tracer__destroy(t);
+	return err ? err : -EINVAL;
+}
+
+int tracer__add_tgid(struct tracer *t, pid_t tgid, bool follow)
+{
+	__u32 key = tgid, val = follow ? OT_TGID_FOLLOW : 0;
+
+	if (bpf_map__update_elem(t->skel->maps.traced_tgids, &key, sizeof(key), &val, sizeof(val),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int tracer__del_tgid(struct tracer *t, pid_t tgid)
+{
+	__u32 key = tgid;
+
+	if (bpf_map__delete_elem(t->skel->maps.traced_tgids, &key, sizeof(key), 0) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int links_push(struct tracer *t, int fd, struct bpf_link *link)
+{
+	if (t->nlinks == t->caplinks) {
+		size_t cap = t->caplinks ? t->caplinks * 2 : 16;
+		struct probe_link *v = realloc(t->links, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		t->links = v;
+		t->caplinks = cap;
+	}
+	t->links[t->nlinks++] = (struct probe_link){ .fd = fd, .link = link };
+	return 0;
+}
+
+static uint64_t target_cookie(const struct probe_target *pt, uint32_t op_id)
+{
+	return (uint64_t)op_id | ((uint64_t)(pt->bytes_src & OT_COOKIE_BYTES_MASK)
+				  << OT_COOKIE_BYTES_SHIFT);
+}
+
+static int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
+			     const uint64_t *cookies, size_t cnt, pid_t pid, bool ret)
+{
+	struct uprobe_multi_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_fd = prog_fd;
+	attr.attach_type = OT_BPF_TRACE_UPROBE_MULTI;
+	attr.path = (uintptr_t)path;
+	attr.offsets = (uintptr_t)offsets;
+	attr.cookies = (uintptr_t)cookies;
+	attr.cnt = cnt;
+	attr.uflags = ret ? OT_BPF_F_UPROBE_MULTI_RETURN : 0;
+	attr.pid = pid > 0 ? pid : 0;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Attaches targets[idx[0..cnt)] (all in one file) for one pid (or -1). */
+static int attach_file_multi(struct tracer *t, const struct probe_set *set, const size_t *idx,
+			     size_t cnt, uint32_t first_op, pid_t pid)
+{
+	uint64_t *offs = calloc(cnt, sizeof(*offs)), *cookies = calloc(cnt, sizeof(*cookies));
+	const char *path = set->v[idx[0]].path;
+	int fd, err = 0;
+	size_t i;
+
+	if (!offs || !cookies) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		offs[i] = set->v[idx[i]].offset;
+		cookies[i] = target_cookie(&set->v[idx[i]], first_op + idx[i]);
+	}
+	for (i = 0; i < 2 && !err; i++) {
+		struct bpf_program *prog = i ? t->skel->progs.handle_op_exit_multi :
+					       t->skel->progs.handle_op_enter_multi;
+
+		fd = uprobe_multi_link(bpf_program__fd(prog), path, offs, cookies, cnt, pid, i);
+		if (fd < 0) {
+			err = fd;
+			pr_err("attach %s to %s (%zu functions%s): %s", i ? "uretprobes" : "uprobes",
+			       path, cnt, pid > 0 ? ", one process" : "", strerror(-err));
+			break;
+		}
+		err = links_push(t, fd, NULL);
+		if (err)
+			close(fd);
+	}
+out:
+	free(offs);
+	free(cookies);
+	return err;
+}
+
+static int attach_one_perf(struct tracer *t, const struct probe_target *pt, uint32_t op_id, pid_t pid)
+{
+	int i, err;
+
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = target_cookie(pt, op_id), .retprobe = i);
+		struct bpf_program *prog = i ? t->skel->progs.handle_op_exit : t->skel->progs.handle_op_enter;
+		struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, pt->path,
+								     pt->offset, &o);
+
+		if (!l) {
+			err = -errno;
+			pr_err("attach %s %s:%s: %s", i ? "uretprobe" : "uprobe", pt->path, pt->func,
+			       strerror(-err));
+			return err;
+		}
+		err = links_push(t, -1, l);
+		if (err) {
+			bpf_link__destroy(l);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void *close_links_worker(void *arg)
+{
+	struct probe_link *v = ((struct probe_link **)arg)[0];
+	size_t n = (size_t)((struct probe_link **)arg)[1];
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].link)
+			bpf_link__destroy(v[i].link);
+		else if (v[i].fd >= 0)
+			close(v[i].fd);
+	}
+	return NULL;
+}
+
+/*
+ * Each uprobe unregistration waits for an RCU grace period (~100 ms here),
+ * serially per link: closing in parallel threads overlaps those waits.
+ */
+static void close_links(struct probe_link *v, size_t n)
+{
+	pthread_t th[DETACH_THREADS];
+	void *args[DETACH_THREADS][2];
+	size_t nth = n < DETACH_THREADS ? n : DETACH_THREADS, started = 0, i, per, off = 0;
+
+	if (n <= 1) {
+		void *a[2] = { v, (void *)n };
+
+		close_links_worker(a);
+		return;
+	}
+	per = (n + nth - 1) / nth;
+	for (i = 0; i < nth && off < n; i++) {
+		args[i][0] = v + off;
+		args[i][1] = (void *)(n - off < per ? n - off : per);
+		off += (size_t)args[i][1];
+		if (pthread_create(&th[i], NULL, close_links_worker, args[i])) {
+			close_links_worker(args[i]);
+			continue;
+		}
+		started |= 1u << i;
+	}
+	for (i = 0; i < nth; i++)
+		if (started & (1u << i))
+			pthread_join(th[i], NULL);
+}
+
+int tracer__attach_probes(struct tracer *t, const struct probe_set *set, uint32_t first_op,
+			  const pid_t *pids, size_t npids)
+{
+	size_t start_links = t->nlinks, np = npids ? npids : 1, i, j, p, cnt;
+	size_t *idx = NULL;
+	bool *done = NULL;
+	int err = 0;
+
+	if (first_op + set->n > OT_MAX_OPS) {
+		pr_err("too many probes: %zu (at most %d)", set->n, OT_MAX_OPS);
+		return -E2BIG;
+	}
+	idx = calloc(set->n ? set->n : 1, sizeof(*idx));
+	done = calloc(set->n ? set->n : 1, sizeof(*done));
+	if (!idx || !done) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (p = 0; p < np && !err; p++) {
+		pid_t pid = npids ? pids[p] : -1;
+
+		if (!t->multi) {
+			for (i = 0; i < set->n && !err; i++)
+				err = attach_one_perf(t, &set->v[i], first_op + i, pid);
+			continue;
+		}
+		/* One entry link and one return link per file. */
+		memset(done, 0, set->n * sizeof(*done));
+		for (i = 0; i < set->n && !err; i++) {
+			if (done[i])
+				continue;
+			for (cnt = 0, j = i; j < set->n; j++) {
+				if (!done[j] && !strcmp(set->v[j].path, set->v[i].path)) {
+					idx[cnt++] = j;
+					done[j] = true;
+				}
+			}
+			err = attach_file_multi(t, set, idx, cnt, first_op, pid);
+		}
+	}
+out:
+	if (err) {
+		close_links(t->links + start_links, t->nlinks - start_links);
+		t->nlinks = start_links;
+	}
+	free(idx);
+	free(done);
+	return err;
+}
+
+int tracer__attach_self(struct tracer *t, const char *path, uint64_t offset, uint32_t op_id)
+{
+	struct probe_target pt = {
+		.path = (char *)path, .func = "optrace_calib_op", .offset = offset,
+	};
+	struct probe_set set = { .v = &pt, .n = 1 };
+	pid_t self = getpid();
+
+	return tracer__attach_probes(t, &set, op_id, &self, 1);
+}
+
+bool tracer__any_tgid(const struct tracer *t)
+{
+	__u32 key;
+
+	return !bpf_map_get_next_key(bpf_map__fd(t->skel->maps.traced_tgids), NULL, &key);
+}
+
+int tracer__events_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+int tracer__read_counters(const struct tracer *t, struct ot_counters *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ot_counters *percpu;
+	__u32 zero = 0;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map__lookup_elem(t->skel->maps.counters, &zero, sizeof(zero), percpu,
+				 ncpu * sizeof(*percpu), 0)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < ncpu; c++)
+			for (int i = 0; i < OT_CNT_MAX; i++)
+				out->c[i] += percpu[c].c[i];
+	}
+	free(percpu);
+	return err;
+}
+
+const char *tracer__attach_mode(const struct tracer *t)
+{
+	return t->multi ? "uprobe_multi" : "perf-event uprobes";
+}
+
+size_t tracer__nr_links(const struct tracer *t)
+{
+	return t->nlinks;
+}
+
+void tracer__detach(struct tracer *t)
+{
+	if (!t)
+		return;
+	close_links(t->links, t->nlinks);
+	t->nlinks = 0;
+}
+
+void tracer__destroy(struct tracer *t)
+{
+	if (!t)
+		return;
+	tracer__detach(t);
+	free(t->links);
+	optrace_bpf__destroy(t->skel);
+	free(t);
+}

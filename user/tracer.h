@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * tracer.h - the BPF side's lifecycle: open, configure, load, attach,
+ * detach.  The only module that sees the skeleton.
+ *
+ * Probes attach through uprobe_multi links (one entry and one return link
+ * per file and pid: attach and detach are one kernel batch each) where the
+ * kernel has them, else through perf-event uprobes, detached in parallel.
+ */
+#ifndef OPTRACE_TRACER_H
+#define OPTRACE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "optrace.h"
+#include "probes.h"
+
+struct tracer;
+
+struct tracer_opts {
+	size_t ringbuf_bytes;	  /* power of two; 0 = default (16 MiB) */
+	uint64_t wakeup_bytes;	  /* wake the consumer past this much data; 0 = ringbuf/8 */
+	bool follow;		  /* load the fork-following logic */
+	bool force_perf_uprobes;  /* do not use uprobe_multi even if available */
+};
+
+/*
+ * Opens, configures and loads the BPF programs and attaches the process
+ * lifetime tracepoints.  Returns 0 and *out, or -errno after logging what
+ * failed (-EPERM: not privileged; -ENOSYS/-EOPNOTSUPP: kernel lacks BPF
+ * features; both are environment errors).
+ */
+int tracer__open(const struct tracer_opts *opts, struct tracer **out);
+
+/* Adds a process to the in-kernel filter.  follow: its children too. */
+int tracer__add_tgid(struct tracer *t, pid_t tgid, bool follow);
+int tracer__del_tgid(struct tracer *t, pid_t tgid);
+
+/*
+ * Attaches the entry and return programs to every target of set, op id =
+ * first_op + index.  pids: attach per process (breakpoints only in their
+ * address spaces); npids == 0: attach system-wide, the tgid filter decides.
+ * Returns 0 or -errno after logging the probe that failed (then nothing of
+ * this call stays attached).
+ */
+int tracer__attach_probes(struct tracer *t, const struct probe_set *set, uint32_t first_op,
+			  const pid_t *pids, size_t npids);
+
+/* Attaches one function of optrace itself (calibration). */
+int tracer__attach_self(struct tracer *t, const char *path, uint64_t offset, uint32_t op_id);
+
+/* True while any process is left in the in-kernel filter. */
+bool tracer__any_tgid(const struct tracer *t);
+
+/* The ring buffer's map fd, for the consumer. */
+int tracer__events_fd(const struct tracer *t);
+
+/* Sums the per-CPU counters into *out. */
+int tracer__read_counters(const struct tracer *t, struct ot_counters *out);
+
+/* "uprobe_multi" or "perf-event uprobes". */
+const char *tracer__attach_mode(const struct tracer *t);
+/* Number of probe links (multi) or perf events attached. */
+size_t tracer__nr_links(const struct tracer *t);
+
+/* Detaches every probe (in parallel), then frees everything.  NULL is fine. */
+void tracer__destroy(struct tracer *t);
+/* Detaches the probes only; the maps stay readable (for a final drain). */
+void tracer__detach(struct tracer *t);
+
+#endif
