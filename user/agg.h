@@ -29,6 +29,7 @@ struct op_info {
 	unsigned bytes_src;
 	bool endbr_skipped;
 	bool ifunc;
+	uint8_t insn_class; /* enum calib_class of the probed instruction */
 };
 
 #define AGG_MAX_ERRCODES 16 /* distinct error codes kept per (pid, op); the rest count as "other" */

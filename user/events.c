@@ -16,8 +16,8 @@
 struct events {
 	struct ring_buffer *rb;
 	struct agg *agg;
-	uint64_t bias_ns;
-	uint32_t calib_op;
+	uint32_t calib_op; /* first calibration op */
+	uint32_t ncalib;
 	struct hist *calib;
 	uint64_t records;
 	uint64_t bad;
@@ -41,13 +41,13 @@ static int handle_record(void *ctx, void *data, size_t size)
 			e->bad++;
 			break;
 		}
-		if (e->calib && sp->op_id == e->calib_op) {
-			hist__add(e->calib, sp->dur_ns);
+		if (sp->op_id - e->calib_op < e->ncalib) {
+			hist__add(&e->calib[sp->op_id - e->calib_op], sp->dur_ns);
 			break;
 		}
 		/* -ENOMEM here is not fatal for the run: the span is lost
 		 * and counted; keep consuming. */
-		if (agg__add_span(e->agg, sp, e->bias_ns))
+		if (agg__add_span(e->agg, sp, 0))
 			e->bad++;
 		break;
 	}
@@ -71,7 +71,6 @@ int events__open(int map_fd, struct agg *agg, struct events **out)
 	if (!e)
 		return -ENOMEM;
 	e->agg = agg;
-	e->calib_op = UINT32_MAX;
 	e->rb = ring_buffer__new(map_fd, handle_record, e, NULL);
 	if (!e->rb) {
 		err = -errno;
@@ -90,15 +89,11 @@ void events__free(struct events *e)
 	free(e);
 }
 
-void events__set_calib(struct events *e, uint32_t calib_op, struct hist *calib)
+void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, uint32_t n)
 {
-	e->calib_op = calib_op;
-	e->calib = calib;
-}
-
-void events__set_bias(struct events *e, uint64_t bias_ns)
-{
-	e->bias_ns = bias_ns;
+	e->calib_op = first_op;
+	e->calib = hists;
+	e->ncalib = hists ? n : 0;
 }
 
 int events__poll(struct events *e, int timeout_ms)

@@ -21,10 +21,9 @@ struct events;
 int events__open(int map_fd, struct agg *agg, struct events **out);
 void events__free(struct events *e);
 
-/* Spans of op calib_op go to calib instead of the aggregates. */
-void events__set_calib(struct events *e, uint32_t calib_op, struct hist *calib);
-/* Subtract bias_ns from every span's wall time from now on (0 = off). */
-void events__set_bias(struct events *e, uint64_t bias_ns);
+/* Spans of ops first_op..first_op+n-1 go to hists[op - first_op] instead of
+ * the aggregates (calibration).  n = 0 turns this off. */
+void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, uint32_t n);
 
 /*
  * Waits up to timeout_ms for a wakeup, then consumes everything available.

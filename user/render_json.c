@@ -83,7 +83,10 @@ static json_t *meta_json(const struct report_meta *m, bool *ok)
 	put(j, "end_unix_ns", json_integer(m->end_unix_ns), ok);
 	put(j, "attach_mode", jstr(m->attach_mode), ok);
 	put(j, "nr_probes", ju64(m->nr_probes), ok);
-	put(j, "bias_ns", m->bias_ns < 0 ? json_null() : json_integer(m->bias_ns), ok);
+	put(j, "bias_emulated_ns",
+	    m->bias_emulated_ns < 0 ? json_null() : json_integer(m->bias_emulated_ns), ok);
+	put(j, "bias_stepped_ns",
+	    m->bias_stepped_ns < 0 ? json_null() : json_integer(m->bias_stepped_ns), ok);
 	put(j, "compensated", json_boolean(m->compensated), ok);
 	put(j, "command", jstr(m->command), ok);
 	put(j, "cmd_exited", json_boolean(m->cmd_exited), ok);
@@ -160,8 +163,11 @@ static json_t *latency_json(const struct report_op *op, bool *ok)
 	return j;
 }
 
-/* Sparse: the non-empty buckets, each [low, high (inclusive), count]. */
-static json_t *histogram_json(const struct hist *h, bool *ok)
+/*
+ * Sparse: the non-empty buckets, each [low, high (inclusive), count], with
+ * edges shifted down by shift (the compensated bias, clamped at 0).
+ */
+static json_t *histogram_json(const struct hist *h, uint64_t shift, bool *ok)
 {
 	json_t *j = json_object(), *buckets = json_array();
 	size_t idx = 0, b;
@@ -170,8 +176,10 @@ static json_t *histogram_json(const struct hist *h, bool *ok)
 	while (h && buckets && hist__next(h, &idx, &b, &cnt)) {
 		json_t *row = json_array();
 
-		append(row, ju64(hist__bucket_low(b)), ok);
-		append(row, ju64(hist__bucket_high(b)), ok);
+		uint64_t lo = hist__bucket_low(b), hi = hist__bucket_high(b);
+
+		append(row, ju64(lo > shift ? lo - shift : 0), ok);
+		append(row, ju64(hi > shift ? hi - shift : 0), ok);
 		append(row, ju64(cnt), ok);
 		append(buckets, row, ok);
 	}
@@ -202,7 +210,11 @@ static json_t *op_json(const struct report_op *op, bool *ok)
 	put(j, "bytes", ju64(op->bytes), ok);
 	put(j, "bytes_rate", jreal(op->bytes_rate), ok);
 	put(j, "latency_ns", latency_json(op, ok), ok);
-	put(j, "histogram", histogram_json(op->lat, ok), ok);
+	put(j, "probe_insn", op->probe_insn ? json_string(op->probe_insn) : json_null(), ok);
+	put(j, "bias_ns", op->bias_ns < 0 ? json_null() : json_integer(op->bias_ns), ok);
+	put(j, "compensated", json_boolean(op->compensated), ok);
+	put(j, "histogram", histogram_json(op->lat, op->compensated ? (uint64_t)op->bias_ns : 0, ok),
+	    ok);
 	return j;
 }
 

@@ -91,11 +91,17 @@ static void print_header(FILE *f, const struct report_meta *m)
 	if (m->command)
 		fprintf(f, "command: %s (%s)\n", m->command,
 			m->cmd_exited ? fmt_status(m->cmd_status, st) : "running");
-	if (m->bias_ns < 0)
+	if (m->bias_emulated_ns < 0 && m->bias_stepped_ns < 0) {
 		fprintf(f, "latency bias: not calibrated; latencies include the probe cost\n");
-	else
-		fprintf(f, "latency bias: %" PRId64 " ns per call (calibrated), %s\n", m->bias_ns,
+	} else {
+		char e[FMT_LEN], s[FMT_LEN];
+
+		fprintf(f, "latency bias: %s per call where the probed instruction is emulated, %s "
+			   "where single-stepped (calibrated); %s\n",
+			m->bias_emulated_ns < 0 ? "?" : fmt_ns(m->bias_emulated_ns, e),
+			m->bias_stepped_ns < 0 ? "?" : fmt_ns(m->bias_stepped_ns, s),
 			m->compensated ? "subtracted" : "not subtracted; use --compensate");
+	}
 }
 
 /* Always printed, "lost: 0 spans" included: silence about loss is a bug. */
@@ -223,19 +229,21 @@ static void rows_fill(struct hist_rows *hr, const struct hist *h)
 	}
 }
 
-static int row_label(const struct hist_rows *hr, size_t i, char *buf, size_t len)
+/* shift: the compensated bias, subtracted from the row edges (clamped at 0). */
+static int row_label(const struct hist_rows *hr, size_t i, uint64_t shift, char *buf, size_t len)
 {
 	char lo[FMT_LEN], hi[FMT_LEN];
-	uint64_t high = row_high(hr->first + i, hr->bits);
+	uint64_t low = row_low(hr->first + i, hr->bits), high = row_high(hr->first + i, hr->bits);
 
-	units__fmt_ns(row_low(hr->first + i, hr->bits), lo, sizeof(lo));
+	units__fmt_ns(low > shift ? low - shift : 0, lo, sizeof(lo));
 	if (high == UINT64_MAX)
 		return snprintf(buf, len, "[%s, %s]", lo, units__fmt_ns(high, hi, sizeof(hi)));
-	return snprintf(buf, len, "[%s, %s)", lo, units__fmt_ns(high + 1, hi, sizeof(hi)));
+	high = high + 1 > shift ? high + 1 - shift : 0;
+	return snprintf(buf, len, "[%s, %s)", lo, units__fmt_ns(high, hi, sizeof(hi)));
 }
 
 /* bpftrace hist() style: "[2.10 ms, 3.15 ms)    1234 |@@@@@@@@          |". */
-static void print_histogram(FILE *f, const struct hist *h, int width)
+static void print_histogram(FILE *f, const struct hist *h, uint64_t shift, int width)
 {
 	struct hist_rows hr;
 	char label[2 * FMT_LEN + 8], bar[MAX_BAR_WIDTH + 1];
@@ -246,7 +254,7 @@ static void print_histogram(FILE *f, const struct hist *h, int width)
 		return;
 	rows_fill(&hr, h);
 	for (i = 0; i < hr.n; i++) {
-		int n = row_label(&hr, i, label, sizeof(label));
+		int n = row_label(&hr, i, shift, label, sizeof(label));
 
 		if (n > lw)
 			lw = n;
@@ -260,7 +268,7 @@ static void print_histogram(FILE *f, const struct hist *h, int width)
 			nbar = 1;
 		memset(bar, '@', nbar);
 		bar[nbar] = '\0';
-		row_label(&hr, i, label, sizeof(label));
+		row_label(&hr, i, shift, label, sizeof(label));
 		fprintf(f, "      %-*s %*" PRIu64 " |%-*s|\n", lw, label, cw, hr.count[i], width,
 			bar);
 	}
@@ -289,8 +297,12 @@ static void print_op(FILE *f, const struct report_op *op, const struct render_op
 		fprintf(f, "    bytes    %s, %s/s\n", units__fmt_bytes(op->bytes, b, FMT_LEN),
 			units__fmt_bytes(u64_of(op->bytes_rate), brate, FMT_LEN));
 	print_latency(f, op);
+	if (op->probe_insn && !strcmp(op->probe_insn, "single-stepped") && op->bias_ns > 0 &&
+	    !op->compensated)
+		fprintf(f, "    note     the probed instruction is single-stepped: about %s of each "
+			   "latency is probe cost (--compensate)\n", fmt_ns(op->bias_ns, b));
 	if (o && o->histogram)
-		print_histogram(f, op->lat, width);
+		print_histogram(f, op->lat, op->compensated ? (uint64_t)op->bias_ns : 0, width);
 }
 
 static void print_pid_line(FILE *f, uint32_t pid, const struct report_pid *p, const char *comm)

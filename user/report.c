@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calib.h"
 #include "errnames.h"
 #include "report.h"
 
@@ -30,9 +31,33 @@ static int cmp_op(const void *a, const void *b)
 	return c ? c : strcmp(x->info->path, y->info->path);
 }
 
-static void fill_op(struct report_op *ro, const struct op_stats *s, const struct op_window *w,
-		    const struct op_info *info, const char *comm, double window_s)
+static uint64_t sub_clamp(uint64_t v, int64_t d)
 {
+	return d > 0 && v > (uint64_t)d ? v - d : d > 0 ? 0 : v;
+}
+
+/* Subtracting a constant keeps the order of the calls, so every percentile
+ * of the compensated latencies is the raw percentile minus the bias. */
+static void compensate(struct report_op *ro)
+{
+	int64_t b = ro->bias_ns;
+
+	ro->min = sub_clamp(ro->min, b);
+	ro->max = sub_clamp(ro->max, b);
+	ro->p50 = sub_clamp(ro->p50, b);
+	ro->p90 = sub_clamp(ro->p90, b);
+	ro->p95 = sub_clamp(ro->p95, b);
+	ro->p99 = sub_clamp(ro->p99, b);
+	ro->p999 = sub_clamp(ro->p999, b);
+	ro->mean = ro->mean > b ? ro->mean - b : 0;
+	ro->self_mean = ro->self_mean > b ? ro->self_mean - b : 0;
+}
+
+static void fill_op(struct report_op *ro, const struct op_stats *s, const struct op_window *w,
+		    const struct op_info *info, const char *comm, const struct report_meta *meta)
+{
+	double window_s = meta->window_s;
+
 	const struct hist *h = &w->lat;
 
 	ro->pid = s->pid;
@@ -56,6 +81,12 @@ static void fill_op(struct report_op *ro, const struct op_stats *s, const struct
 		ro->p999 = hist__percentile(h, 99.9);
 		ro->self_mean = (double)w->self_ns / w->calls;
 	}
+	ro->probe_insn = calib__class_name(info->insn_class);
+	ro->bias_ns = info->insn_class == CALIB_EMULATED ? meta->bias_emulated_ns :
+							   meta->bias_stepped_ns;
+	ro->compensated = meta->compensated && ro->bias_ns > 0;
+	if (ro->compensated && w->calls)
+		compensate(ro);
 	for (uint32_t i = 0; i < w->nerrs; i++) {
 		struct report_err *re = &ro->errs[ro->nerrs++];
 
@@ -109,7 +140,7 @@ int report__build(const struct agg *a, bool interval, const struct report_meta *
 		const struct pid_stats *p = agg__pid_at(a, s->pid_idx);
 
 		fill_op(&out->ops[out->nops], s, interval ? &s->iv : &s->total,
-			agg__op_info(a, s->op_id), p ? p->comm : "", meta->window_s);
+			agg__op_info(a, s->op_id), p ? p->comm : "", meta);
 		out->pids[s->pid_idx].calls += out->ops[out->nops].calls;
 		out->nops++;
 		seen[s->op_id] = true;
@@ -125,6 +156,8 @@ int report__build(const struct agg *a, bool interval, const struct report_meta *
 		ro->comm = npids ? out->pids[0].comm : "";
 		ro->info = agg__op_info(a, i);
 		ro->lat = &empty;
+		ro->probe_insn = calib__class_name(ro->info->insn_class);
+		ro->bias_ns = -1;
 	}
 	free(seen);
 	qsort(out->ops, out->nops, sizeof(out->ops[0]), cmp_op);

@@ -42,6 +42,12 @@ struct report_op {
 	double mean;
 	double self_mean; /* mean time not spent in nested traced ops */
 	const struct hist *lat;
+	/* The probe's bias for this op (by its first probed instruction), -1 if
+	 * unknown.  When compensated, the figures above already have it
+	 * subtracted and histogram bucket edges must be shifted down by it. */
+	int64_t bias_ns;
+	const char *probe_insn; /* "emulated" or "single-stepped" */
+	bool compensated;
 };
 
 struct report_pid {
@@ -72,8 +78,10 @@ struct report_meta {
 	int64_t end_unix_ns;
 	const char *attach_mode;  /* "uprobe_multi" / "perf-event uprobes" */
 	size_t nr_probes;
-	int64_t bias_ns;	  /* calibrated per-call bias, -1 if not calibrated */
-	bool compensated;	  /* bias subtracted from latencies */
+	/* Calibrated per-call bias by probed-instruction class, -1 if unknown. */
+	int64_t bias_emulated_ns;
+	int64_t bias_stepped_ns;
+	bool compensated;	  /* each op's bias subtracted from its latencies */
 	const char *command;	  /* traced command line, or NULL */
 	bool cmd_exited;
 	int cmd_status;		  /* exit status of the traced command */

@@ -34,7 +34,7 @@
 #include "tracer.h"
 
 #define POLL_MS		  50
-#define CALIB_CALLS	  3000
+#define CALIB_CALLS	  1000 /* per class: ~1 ms emulated, ~10 ms single-stepped here */
 #define CMD_TERM_WAIT_MS  2000
 
 static volatile sig_atomic_t stop_signal;
@@ -56,7 +56,8 @@ struct session {
 	bool cmd_started, cmd_exited;
 	int cmd_status;
 	int *pidfds;
-	int64_t bias_ns;
+	int64_t bias_ns[CALIB_NR_CLASSES];
+	uint64_t calib_spans;
 	uint64_t t_start, t_last_iv; /* CLOCK_MONOTONIC ns */
 	int64_t unix_start;
 	char command[256];
@@ -93,9 +94,12 @@ static int resolve_probes(struct session *s)
 			.path = pt->path, .error_mode = pt->error_mode,
 			.bytes_src = pt->bytes_src, .endbr_skipped = pt->endbr_skipped,
 			.ifunc = pt->ifunc,
+			.insn_class = calib__classify_file(pt->path, pt->offset),
 		};
-		pr_info("probe %s: %s:%s at 0x%llx%s", pt->op_name, pt->path, pt->func,
-			(unsigned long long)pt->offset, pt->endbr_skipped ? " (after endbr64)" : "");
+		pr_info("probe %s: %s:%s at 0x%llx%s, first instruction %s", pt->op_name, pt->path,
+			pt->func, (unsigned long long)pt->offset,
+			pt->endbr_skipped ? " (after endbr64)" : "",
+			calib__class_name(s->ops[i].insn_class));
 	}
 	return 0;
 }
@@ -217,48 +221,60 @@ static int attach(struct session *s)
 }
 
 /*
- * Measures the bias: probe optrace's own 3-instruction function, call it,
- * take the median of what the BPF side measured.  Failure is not fatal.
+ * Measures the bias of each probed-instruction class: probe optrace's own
+ * calibration functions, call each, take the median of what the BPF side
+ * measured.  Failure is not fatal: the report then says "not calibrated".
  */
 static void calibrate(struct session *s)
 {
-	uint32_t calib_op = s->probes.n;
-	struct hist h;
-	uint64_t off;
-	char *path = NULL;
-	int err;
+	uint32_t first_op = s->probes.n;
+	struct probe_target pt[CALIB_NR_CLASSES] = {};
+	struct probe_set set = { .v = pt, .n = CALIB_NR_CLASSES };
+	struct hist h[CALIB_NR_CLASSES];
+	pid_t self = getpid();
+	int c, err = 0;
 
-	s->bias_ns = -1;
+	for (c = 0; c < CALIB_NR_CLASSES; c++) {
+		s->bias_ns[c] = -1;
+		hist__init(&h[c]);
+	}
 	if (!s->cfg->calibrate || !s->probes.n)
 		return;
-	hist__init(&h);
-	err = calib__locate(&path, &off);
+	for (c = 0; c < CALIB_NR_CLASSES && !err; c++) {
+		pt[c].func = (char *)calib__class_name(c);
+		err = calib__locate(c, &pt[c].path, &pt[c].offset);
+	}
 	if (!err)
-		err = tracer__attach_self(s->tracer, path, off, calib_op);
+		err = tracer__attach_probes(s->tracer, &set, first_op, &self, 1);
 	if (!err)
-		err = tracer__add_tgid(s->tracer, getpid(), false);
+		err = tracer__add_tgid(s->tracer, self, false);
 	if (err) {
 		pr_warn("calibration skipped: %s", strerror(-err));
 		goto out;
 	}
-	events__set_calib(s->events, calib_op, &h);
-	calib__run(CALIB_CALLS);
-	tracer__del_tgid(s->tracer, getpid());
+	events__set_calib(s->events, first_op, h, CALIB_NR_CLASSES);
+	for (c = 0; c < CALIB_NR_CLASSES; c++)
+		calib__run(c, CALIB_CALLS);
+	tracer__del_tgid(s->tracer, self);
 	events__drain(s->events);
-	events__set_calib(s->events, UINT32_MAX, NULL);
-	if (h.count >= CALIB_CALLS / 2) {
-		s->bias_ns = hist__percentile(&h, 50);
-		pr_info("calibration: %llu calls, bias p50 %lld ns", (unsigned long long)h.count,
-			(long long)s->bias_ns);
-	} else {
-		pr_warn("calibration: only %llu of %d calls seen; bias unknown",
-			(unsigned long long)h.count, CALIB_CALLS);
+	events__set_calib(s->events, 0, NULL, 0);
+	for (c = 0; c < CALIB_NR_CLASSES; c++) {
+		s->calib_spans += h[c].count;
+		if (h[c].count < CALIB_CALLS / 2) {
+			pr_warn("calibration: only %llu of %d %s calls seen; bias unknown",
+				(unsigned long long)h[c].count, CALIB_CALLS, calib__class_name(c));
+			continue;
+		}
+		s->bias_ns[c] = hist__percentile(&h[c], 50);
+		pr_info("calibration: %s first instruction: bias p50 %lld ns, p90 %llu ns",
+			calib__class_name(c), (long long)s->bias_ns[c],
+			(unsigned long long)hist__percentile(&h[c], 90));
 	}
-	if (s->cfg->compensate && s->bias_ns > 0)
-		events__set_bias(s->events, s->bias_ns);
 out:
-	hist__free(&h);
-	free(path);
+	for (c = 0; c < CALIB_NR_CLASSES; c++) {
+		hist__free(&h[c]);
+		free(pt[c].path);
+	}
 }
 
 static void loss_read(struct session *s, struct report_loss *loss)
@@ -268,7 +284,8 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	memset(loss, 0, sizeof(*loss));
 	if (tracer__read_counters(s->tracer, &c))
 		return;
-	loss->spans_produced = c.c[OT_CNT_SPANS];
+	/* Calibration spans are optrace's own, not the target's. */
+	loss->spans_produced = c.c[OT_CNT_SPANS] - s->calib_spans;
 	loss->spans_lost = c.c[OT_CNT_SPANS_LOST];
 	loss->proc_lost = c.c[OT_CNT_PROC_LOST];
 	loss->stack_overflow = c.c[OT_CNT_STACK_OVERFLOW];
@@ -290,8 +307,9 @@ static int emit_report(struct session *s, bool interval)
 		.end_unix_ns = now_ns(CLOCK_REALTIME),
 		.attach_mode = tracer__attach_mode(s->tracer),
 		.nr_probes = s->probes.n,
-		.bias_ns = s->bias_ns,
-		.compensated = s->cfg->compensate && s->bias_ns > 0,
+		.bias_emulated_ns = s->bias_ns[CALIB_EMULATED],
+		.bias_stepped_ns = s->bias_ns[CALIB_STEPPED],
+		.compensated = s->cfg->compensate,
 		.command = s->cfg->cmd ? s->command : NULL,
 		.cmd_exited = s->cmd_exited,
 		.cmd_status = s->cmd_status,
@@ -441,7 +459,7 @@ static void session_cleanup(struct session *s)
 
 static int session_run(const struct trace_config *cfg)
 {
-	struct session s = { .cfg = cfg, .bias_ns = -1, .cmd = { .gate_fd = -1, .err_fd = -1 } };
+	struct session s = { .cfg = cfg, .cmd = { .gate_fd = -1, .err_fd = -1 } };
 	int ret, err;
 
 	for (size_t i = 0; i < cfg->npids; i++) {

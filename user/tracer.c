@@ -385,17 +385,6 @@ out:
 	return err;
 }
 
-int tracer__attach_self(struct tracer *t, const char *path, uint64_t offset, uint32_t op_id)
-{
-	struct probe_target pt = {
-		.path = (char *)path, .func = "optrace_calib_op", .offset = offset,
-	};
-	struct probe_set set = { .v = &pt, .n = 1 };
-	pid_t self = getpid();
-
-	return tracer__attach_probes(t, &set, op_id, &self, 1);
-}
-
 bool tracer__any_tgid(const struct tracer *t)
 {
 	__u32 key;

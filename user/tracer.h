@@ -49,9 +49,6 @@ int tracer__del_tgid(struct tracer *t, pid_t tgid);
 int tracer__attach_probes(struct tracer *t, const struct probe_set *set, uint32_t first_op,
 			  const pid_t *pids, size_t npids);
 
-/* Attaches one function of optrace itself (calibration). */
-int tracer__attach_self(struct tracer *t, const char *path, uint64_t offset, uint32_t op_id);
-
 /* True while any process is left in the in-kernel filter. */
 bool tracer__any_tgid(const struct tracer *t);
 

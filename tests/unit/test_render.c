@@ -131,7 +131,8 @@ static int setup(void **state)
 		.end_unix_ns = 1700000010000000000LL,
 		.attach_mode = "uprobe_multi",
 		.nr_probes = 4,
-		.bias_ns = 212,
+		.bias_emulated_ns = 212,
+		.bias_stepped_ns = 10300,
 	};
 	fx->r.ops = fx->ops;
 	fx->r.nops = NR_OPS;
@@ -192,7 +193,8 @@ static void test_render_text_header_and_loss(void **state)
 	assert_int_equal(render(fx, render__text, NULL), 0);
 	assert_non_null(strstr(fx->buf, "optrace final report: window 10.0 s, elapsed 10.0 s, "
 					"4 probes (uprobe_multi)\n"));
-	assert_non_null(strstr(fx->buf, "latency bias: 212 ns per call (calibrated), "
+	assert_non_null(strstr(fx->buf, "latency bias: 212 ns per call where the probed instruction "
+					"is emulated, 10.3 us where single-stepped (calibrated); "
 					"not subtracted; use --compensate\n"));
 	assert_non_null(strstr(fx->buf, "\nlost: 0 spans (ring buffer full)\n"));
 
@@ -205,7 +207,7 @@ static void test_render_text_header_and_loss(void **state)
 	fx->r.loss.stack_overflow = 7;
 	fx->r.loss.bad_records = 1;
 	assert_int_equal(render(fx, render__text, NULL), 0);
-	assert_non_null(strstr(fx->buf, "latency bias: 212 ns per call (calibrated), subtracted\n"));
+	assert_non_null(strstr(fx->buf, "where single-stepped (calibrated); subtracted\n"));
 	assert_non_null(strstr(fx->buf, "command: ./kvserver --port 7000 (exited 3)\n"));
 	assert_true(find_line(fx->buf, "lost: ", line, sizeof(line)));
 	assert_non_null(strstr(line, "lost: 5 spans (ring buffer full), 0.25% of 2000 produced"));
@@ -213,7 +215,8 @@ static void test_render_text_header_and_loss(void **state)
 	assert_non_null(strstr(line, "1 bad records"));
 	assert_null(strstr(line, "tgids"));
 
-	fx->r.meta.bias_ns = -1;
+	fx->r.meta.bias_emulated_ns = -1;
+	fx->r.meta.bias_stepped_ns = -1;
 	assert_int_equal(render(fx, render__text, NULL), 0);
 	assert_non_null(strstr(fx->buf, "latency bias: not calibrated"));
 }
@@ -398,7 +401,8 @@ static void test_render_json_roundtrip(void **state)
 	meta = must_get(root, "meta");
 	assert_string_equal(json_string_value(must_get(meta, "kind")), "final");
 	assert_true(json_is_real(must_get(meta, "window_s")));
-	assert_int_equal(json_integer_value(must_get(meta, "bias_ns")), 212);
+	assert_int_equal(json_integer_value(must_get(meta, "bias_emulated_ns")), 212);
+	assert_int_equal(json_integer_value(must_get(meta, "bias_stepped_ns")), 10300);
 	assert_true(json_is_null(must_get(meta, "command")));
 	assert_true(json_is_false(must_get(meta, "compensated")));
 	assert_int_equal(json_integer_value(must_get(meta, "start_unix_ns")),
@@ -461,7 +465,8 @@ static void test_render_json_nulls_and_clamps(void **state)
 	struct fixture *fx = *state;
 	json_t *root, *meta, *op;
 
-	fx->r.meta.bias_ns = -1;
+	fx->r.meta.bias_emulated_ns = -1;
+	fx->r.meta.bias_stepped_ns = -1;
 	fx->r.meta.command = "./kvserver";
 	fx->r.meta.window_s = 0.0;
 	fx->ops[2].rate = 1.0 / 0.0; /* non-finite: null, not invalid JSON */
@@ -470,7 +475,7 @@ static void test_render_json_nulls_and_clamps(void **state)
 	root = json_loads(fx->buf, 0, NULL);
 	assert_non_null(root);
 	meta = must_get(root, "meta");
-	assert_true(json_is_null(must_get(meta, "bias_ns")));
+	assert_true(json_is_null(must_get(meta, "bias_emulated_ns")));
 	assert_string_equal(json_string_value(must_get(meta, "command")), "./kvserver");
 	op = json_array_get(must_get(root, "ops"), 2);
 	assert_true(json_is_null(must_get(op, "rate")));
