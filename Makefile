@@ -38,7 +38,7 @@ SKEL	  := $(OUT)/optrace.skel.h
 # Unit tests: tests/unit/test_<module>.c links the modules listed in
 # TEST_<module>_MODS (and cmocka) only.
 TEST_hist_MODS	 := hist
-TEST_probes_MODS := probes elfsym log
+TEST_probes_MODS := probes binpath elfsym log
 TEST_units_MODS	 := units
 TEST_agg_MODS	 := agg hist errnames
 TEST_render_MODS := render_text render_json hist units errnames

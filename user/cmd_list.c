@@ -22,6 +22,7 @@
 #include "cmds.h"
 #include "elfsym.h"
 #include "log.h"
+#include "binpath.h"
 #include "probes.h"
 
 #define NAME_COLUMN_MAX 40 /* longer (C++) names push the other columns right */
@@ -83,7 +84,7 @@ static char *probe_binary_hint(const char *path, const pid_t *pids, size_t npids
 	so = strncmp(hint, "lib", 3) ? NULL : strstr(hint, ".so");
 	if (so)
 		*so = '\0';
-	if (!probes__find_binary(hint, pids, npids, &found) && same_file(found, path)) {
+	if (!binpath__find(hint, pids, npids, &found) && same_file(found, path)) {
 		free(found);
 		return hint;
 	}
@@ -151,7 +152,7 @@ static int list_binary(const char *binary, const char *glob)
 	char *path = NULL;
 	int n;
 
-	if (probes__find_binary(binary, NULL, 0, &path)) {
+	if (binpath__find(binary, NULL, 0, &path)) {
 		pr_err("binary not found: %s", binary);
 		return OT_EXIT_USAGE;
 	}

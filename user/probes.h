@@ -83,10 +83,4 @@ int probes__resolve(const struct probe_spec *specs, size_t nspecs, const pid_t *
 		    size_t errlen);
 void probe_set__free(struct probe_set *set);
 
-/*
- * Finds the file a BINARY part names (see grammar above), trying the pids'
- * maps first.  Returns 0 and a malloc'd path in *path, or -ENOENT.
- */
-int probes__find_binary(const char *binary, const pid_t *pids, size_t npids, char **path);
-
 #endif

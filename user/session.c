@@ -415,13 +415,33 @@ static int cmd_exit_code(const struct session *s)
 	return OT_EXIT_OK;
 }
 
+/* The command line for reports, shell-quoted where needed, one line. */
 static void describe_command(struct session *s)
 {
-	size_t off = 0;
+	size_t off = 0, cap = sizeof(s->command) - 8;
 
-	for (char **a = s->cfg->cmd; a && *a && off < sizeof(s->command) - 1; a++)
-		off += snprintf(s->command + off, sizeof(s->command) - off, "%s%s",
-				a == s->cfg->cmd ? "" : " ", *a);
+	for (char **a = s->cfg->cmd; a && *a && off < cap; a++) {
+		bool quote = !**a || strpbrk(*a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") != NULL;
+
+		if (a != s->cfg->cmd)
+			s->command[off++] = ' ';
+		if (quote)
+			s->command[off++] = '\'';
+		for (const char *c = *a; *c && off < cap; c++) {
+			if (*c == '\n') {
+				s->command[off++] = '\\';
+				s->command[off++] = 'n';
+			} else if (*c == '\'') {
+				memcpy(s->command + off, "'\\''", 4);
+				off += 4;
+			} else {
+				s->command[off++] = *c;
+			}
+		}
+		if (quote)
+			s->command[off++] = '\'';
+	}
+	s->command[off] = 0;
 }
 
 static void install_signals(void)

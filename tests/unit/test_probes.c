@@ -23,6 +23,7 @@
 
 #include "elfsym.h"
 #include "optrace.h"
+#include "binpath.h"
 #include "probes.h"
 
 #define ERRLEN 512
@@ -187,17 +188,17 @@ static void test_probes_find_binary_libc(void **state)
 	Dl_info di;
 
 	(void)state;
-	assert_int_equal(probes__find_binary("libc", &self, 1, &by_maps), 0);
+	assert_int_equal(binpath__find("libc", &self, 1, &by_maps), 0);
 	/* the very libc this process runs (a function ASan does not intercept) */
 	assert_true(dladdr((void *)&gnu_get_libc_version, &di) && di.dli_fname);
 	assert_same_file(by_maps, di.dli_fname);
 	base = strrchr(by_maps, '/') + 1;
 	assert_true(!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5));
 
-	assert_int_equal(probes__find_binary("libc", NULL, 0, &by_dirs), 0);
+	assert_int_equal(binpath__find("libc", NULL, 0, &by_dirs), 0);
 	assert_same_file(by_maps, by_dirs);
 	/* a full name works too */
-	assert_int_equal(probes__find_binary(base, NULL, 0, &full), 0);
+	assert_int_equal(binpath__find(base, NULL, 0, &full), 0);
 	assert_same_file(full, by_dirs);
 	free(by_maps);
 	free(by_dirs);
@@ -212,18 +213,18 @@ static void test_probes_find_binary_paths(void **state)
 	(void)state;
 	real_true = realpath("/bin/true", NULL);
 	assert_non_null(real_true);
-	assert_int_equal(probes__find_binary("/bin/true", NULL, 0, &path), 0);
+	assert_int_equal(binpath__find("/bin/true", NULL, 0, &path), 0);
 	assert_string_equal(path, real_true);
 	free(path);
 
 	old_path = strdup(getenv("PATH") ? getenv("PATH") : "");
 	assert_non_null(old_path);
 	setenv("PATH", "/nonexistent-dir:/usr/bin:/bin", 1);
-	assert_int_equal(probes__find_binary("true", NULL, 0, &path), 0);
+	assert_int_equal(binpath__find("true", NULL, 0, &path), 0);
 	assert_same_file(path, "/bin/true");
 	free(path);
 	/* a program name that is a traced process's executable */
-	assert_int_equal(probes__find_binary("test_probes", &self, 1, &path), 0);
+	assert_int_equal(binpath__find("test_probes", &self, 1, &path), 0);
 	snprintf(proc_exe, sizeof(proc_exe), "/proc/%d/exe", (int)self);
 	if (strcmp(path, proc_exe)) /* /proc/PID/exe: valgrind makes it look like another file */
 		assert_self_exe(path);
@@ -246,9 +247,9 @@ static void test_probes_find_binary_missing(void **state)
 	for (i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
 		char *path = (char *)1;
 
-		assert_int_equal(probes__find_binary(missing[i], NULL, 0, &path), -ENOENT);
+		assert_int_equal(binpath__find(missing[i], NULL, 0, &path), -ENOENT);
 		assert_null(path);
-		assert_int_equal(probes__find_binary(missing[i], &self, 1, &path), -ENOENT);
+		assert_int_equal(binpath__find(missing[i], &self, 1, &path), -ENOENT);
 		assert_null(path);
 	}
 }
@@ -496,7 +497,7 @@ static void test_probes_resolve_ifunc_unresolvable(void **state)
 		dlclose(h);
 		skip();
 	}
-	assert_int_equal(probes__find_binary("libm", NULL, 0, &path), 0);
+	assert_int_equal(binpath__find("libm", NULL, 0, &path), 0);
 	assert_int_equal(elfsym__load(path, &funcs), 0);
 	f = find_func(&funcs, "fma");
 	ret = f && f->is_ifunc;
@@ -519,7 +520,7 @@ static void test_probes_elfsym_libc(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(probes__find_binary("libc", &self, 1, &path), 0);
+	assert_int_equal(binpath__find("libc", &self, 1, &path), 0);
 	assert_int_equal(elfsym__load(path, &funcs), 0);
 	assert_true(funcs.n > 1000);
 	/* memcpy@GLIBC_2.2.5 (old version) is dropped next to memcpy@@GLIBC_2.14 */
