@@ -44,13 +44,15 @@ OT_MAP struct {
 	__type(value, struct ot_counters);
 } counters SEC(".maps");
 
-/* One open op on a thread's stack. */
+/* One open op on a thread's stack, with the thread's counters at entry. */
 struct ot_frame {
 	__u64 start_ns;
 	__u64 child_ns; /* time spent in traced ops called from this one */
 	__u64 bytes;	/* argN captured at entry for bytes=argN */
 	__u32 op_id;
-	__u32 pad;
+	__u32 has_acct; /* the acct snapshot below is valid */
+	__u64 oncpu_ns, runq_ns, iowait_ns, offcpu_ns;
+	__u32 nvcsw, nivcsw, minflt, majflt; /* task counters, truncated: deltas fit */
 };
 
 /* Per-thread stack of open ops.  depth may exceed OT_STACK_DEPTH: deeper
@@ -71,6 +73,31 @@ OT_MAP struct {
 	__type(value, struct ot_stack);
 } thread_stacks SEC(".maps");
 
+/* tid -> accounting, for threads of traced processes; deleted at exit. */
+OT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OT_MAX_THREADS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct ot_thread_state);
+} thread_acct SEC(".maps");
+
+/* tgid -> accounting summed over the process's threads, dead ones included. */
+OT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OT_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, struct ot_acct);
+} pid_acct SEC(".maps");
+
+/* (tgid, bucket) -> count: run-queue latency, wakeup to running. */
+OT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ot_hist_key);
+	__type(value, __u64);
+} runq_hist SEC(".maps");
+
 static __always_inline void ot_count_n(__u32 idx, __u64 n)
 {
 	__u32 zero = 0;
@@ -88,7 +115,47 @@ static __always_inline void ot_count(__u32 idx)
 
 static __always_inline bool ot_tgid_traced(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+	__u32 traced = bpf_map_lookup_elem(&traced_tgids, &tgid) != NULL;
+
+	/* Materialise the answer as a scalar: clang otherwise ORs two lookup
+	 * results as pointers ("pointer |= pointer prohibited"). */
+	asm volatile("" : "+r"(traced));
+	return traced;
+}
+
+/* The thread's accounting, created in state `state` at now if missing. */
+static __always_inline struct ot_thread_state *ot_acct_get(__u32 tid, __u32 tgid, __u32 state,
+							   __u64 now)
+{
+	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid), init = {};
+
+	if (ts)
+		return ts;
+	init.last_ts = now;
+	init.state = state;
+	init.tgid = tgid;
+	bpf_map_update_elem(&thread_acct, &tid, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&thread_acct, &tid);
+}
+
+/*
+ * Log-linear bucket of v, the geometry of user/hist.h: values below 128
+ * exact, then 64 sub-buckets per power of two.  msb by binary search: BPF
+ * has no count-leading-zeros instruction.
+ */
+static __always_inline __u32 ot_hist_bucket(__u64 v)
+{
+	__u64 x = v | (1ULL << OT_HIST_SUB_BITS);
+	__u32 msb = 0, s;
+
+	if (x >> 32) { x >>= 32; msb += 32; }
+	if (x >> 16) { x >>= 16; msb += 16; }
+	if (x >> 8) { x >>= 8; msb += 8; }
+	if (x >> 4) { x >>= 4; msb += 4; }
+	if (x >> 2) { x >>= 2; msb += 2; }
+	if (x >> 1) msb += 1;
+	s = msb - OT_HIST_SUB_BITS;
+	return (s << OT_HIST_SUB_BITS) + (__u32)(v >> s);
 }
 
 #endif

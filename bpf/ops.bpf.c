@@ -24,6 +24,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * 1-1.5 us per call (DESIGN.md), batching costs nothing. */
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
+/* Time split and fault/switch counts per call (sched.bpf.c's accounting). */
+const volatile bool targ_split = true;
+
 /* A zeroed stack to insert from: struct ot_stack is too large for the
  * 512-byte BPF stack, and map values may come from .rodata. */
 static const struct ot_stack zero_stack;
@@ -93,9 +96,55 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 	f->op_id = cookie & OT_COOKIE_OP_MASK;
 	f->child_ns = 0;
 	f->bytes = bytes_src && bytes_src != OT_BYTES_RET ? read_arg(ctx, bytes_src) : 0;
+	f->has_acct = 0;
+	if (targ_split) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct ot_thread_state *ts;
+		__u64 now;
+
+		f->nvcsw = task->nvcsw;
+		f->nivcsw = task->nivcsw;
+		f->minflt = task->min_flt;
+		f->majflt = task->maj_flt;
+		now = bpf_ktime_get_ns();
+		ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, now);
+		if (ts) {
+			/* The thread is running: its current slice counts as on-CPU. */
+			f->oncpu_ns = ts->acct.oncpu_ns + (ts->state == OT_TS_RUNNING ?
+							   now - ts->last_ts : 0);
+			f->runq_ns = ts->acct.runq_ns;
+			f->iowait_ns = ts->acct.iowait_ns;
+			f->offcpu_ns = ts->acct.offcpu_ns;
+			f->has_acct = 1;
+			f->start_ns = now;
+			return 0;
+		}
+	}
 	/* Last, so that our own work above is not inside the measured time. */
 	f->start_ns = bpf_ktime_get_ns();
 	return 0;
+}
+
+/* Fills the span's time split and counters: exit minus entry. */
+static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
+				       __u64 now)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
+
+	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
+	sp->nivcsw = (__u32)task->nivcsw - f->nivcsw;
+	sp->minflt = (__u32)task->min_flt - f->minflt;
+	sp->majflt = (__u32)task->maj_flt - f->majflt;
+	sp->flags |= OT_SPAN_F_FAULTS;
+	if (!ts || !f->has_acct)
+		return;
+	sp->oncpu_ns = ts->acct.oncpu_ns + (ts->state == OT_TS_RUNNING ? now - ts->last_ts : 0) -
+		       f->oncpu_ns;
+	sp->runq_ns = ts->acct.runq_ns - f->runq_ns;
+	sp->iowait_ns = ts->acct.iowait_ns - f->iowait_ns;
+	sp->offcpu_ns = ts->acct.offcpu_ns - f->offcpu_ns;
+	sp->flags |= OT_SPAN_F_SPLIT;
 }
 
 static __always_inline int op_exit(struct pt_regs *ctx)
@@ -182,6 +231,10 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	sp->offcpu_ns = 0;
 	sp->nvcsw = 0;
 	sp->nivcsw = 0;
+	sp->minflt = 0;
+	sp->majflt = 0;
+	if (targ_split)
+		span_split(sp, f, tid, now);
 
 	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(sp, avail >= targ_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);

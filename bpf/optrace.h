@@ -41,10 +41,13 @@
 /* Record kinds (first __u32 of every ring-buffer record). */
 #define OT_EV_SPAN 1 /* one completed op call */
 #define OT_EV_PROC 2 /* a traced process forked, exec'd or exited */
+#define OT_EV_BIO  3 /* a block request submitted by a traced process completed */
+#define OT_EV_THREAD 4 /* a traced thread exited: its final accounting */
 
 /* ot_span.flags */
 #define OT_SPAN_F_SPLIT 0x1 /* oncpu/runq/iowait/offcpu fields are valid */
 #define OT_SPAN_F_BYTES 0x2 /* bytes field is valid */
+#define OT_SPAN_F_FAULTS 0x4 /* minflt/majflt/nvcsw/nivcsw are valid */
 
 struct ot_span {
 	__u32 kind; /* OT_EV_SPAN */
@@ -65,7 +68,53 @@ struct ot_span {
 	__u64 offcpu_ns;
 	__u32 nvcsw;  /* voluntary context switches during the call */
 	__u32 nivcsw; /* involuntary context switches during the call */
+	__u32 minflt; /* minor page faults during the call */
+	__u32 majflt; /* major page faults during the call */
 };
+
+/*
+ * Where a thread's (or a process's) time went since tracing saw it: on a
+ * CPU, runnable waiting for one, blocked in IO wait (task->in_iowait), and
+ * blocked otherwise.  Kept by sched.bpf.c at every context switch and wakeup.
+ */
+struct ot_acct {
+	__u64 oncpu_ns;
+	__u64 runq_ns;
+	__u64 iowait_ns;
+	__u64 offcpu_ns;
+	__u64 runq_waits; /* wakeup/preemption -> running transitions */
+	__u64 switches;	  /* times switched out */
+};
+
+/* Thread states kept by sched.bpf.c. */
+#define OT_TS_RUNNING  0
+#define OT_TS_RUNNABLE 1 /* woken or preempted, waiting for a CPU */
+#define OT_TS_SLEEP    2 /* blocked, not in IO wait */
+#define OT_TS_IOWAIT   3 /* blocked with task->in_iowait */
+
+/* Value of the thread_acct map (tid -> state), read by userspace too. */
+struct ot_thread_state {
+	struct ot_acct acct;
+	__u64 last_ts; /* when the thread entered its current state */
+	__u32 state;   /* OT_TS_* */
+	__u32 tgid;
+};
+
+struct ot_thread {
+	__u32 kind; /* OT_EV_THREAD */
+	__u32 tgid;
+	__u32 tid;
+	__u32 pad;
+	char comm[OT_COMM_LEN];
+	struct ot_acct acct;
+};
+
+/* Key of the in-kernel run-queue latency histograms (per process). */
+struct ot_hist_key {
+	__u32 tgid;
+	__u32 bucket; /* log-linear bucket, the same geometry as user/hist.h */
+};
+#define OT_HIST_SUB_BITS 6
 
 /* ot_proc.what */
 #define OT_PROC_FORK 1
@@ -83,6 +132,32 @@ struct ot_proc {
 	char comm[OT_COMM_LEN];
 };
 
+/* ot_bio.op */
+#define OT_BIO_READ    1
+#define OT_BIO_WRITE   2
+#define OT_BIO_FLUSH   3
+#define OT_BIO_DISCARD 4
+#define OT_BIO_OTHER   5
+
+/* One completed block request, attributed to the process that submitted it. */
+struct ot_bio {
+	__u32 kind; /* OT_EV_BIO */
+	__u32 tgid; /* submitter */
+	__u32 tid;
+	__u32 dev;  /* MKDEV(major, minor) as the kernel encodes it: major << 20 | minor */
+	__u32 op;   /* OT_BIO_* */
+	__u32 flags; /* OT_BIO_F_* */
+	__u64 sector;
+	__u64 bytes;
+	__u64 start_ns;	  /* when the request was created (io_start/insert), else issued */
+	__u64 queue_ns;	  /* start to issue (0 if unknown) */
+	__u64 service_ns; /* issue to complete */
+	__s32 error;	  /* blk_status_t, 0 = ok */
+	__u32 pad;
+};
+
+#define OT_BIO_F_SYNC 0x1 /* REQ_SYNC */
+
 /*
  * Per-CPU counters (one array element of struct ot_counters).  Every event the
  * kernel side could not deliver or account is counted here and reported.
@@ -94,6 +169,7 @@ struct ot_proc {
 #define OT_CNT_STACK_MISMATCH 4 /* returns that skipped open ops (longjmp, unwinding) */
 #define OT_CNT_THREADS_FULL   5 /* thread-stack map full: call not timed */
 #define OT_CNT_TGIDS_FULL     6 /* filter map full: a forked child not followed */
+#define OT_CNT_BIO_LOST	      7 /* ring-buffer reserve failed for a block request record */
 #define OT_CNT_MAX	      8
 
 struct ot_counters {
@@ -101,9 +177,12 @@ struct ot_counters {
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-_Static_assert(sizeof(struct ot_span) == 104, "ot_span ABI size");
+_Static_assert(sizeof(struct ot_span) == 112, "ot_span ABI size");
+_Static_assert(sizeof(struct ot_thread) == 80, "ot_thread ABI size");
+_Static_assert(sizeof(struct ot_thread_state) == 64, "ot_thread_state ABI size");
 _Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
 _Static_assert(sizeof(struct ot_counters) == 64, "ot_counters ABI size");
+_Static_assert(sizeof(struct ot_bio) == 72, "ot_bio ABI size");
 #endif
 
 #endif /* OPTRACE_ABI_H */

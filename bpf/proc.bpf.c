@@ -60,14 +60,43 @@ static __always_inline int on_exec(struct task_struct *p)
 	return 0;
 }
 
+/* A traced thread's final accounting, for per-thread reports (--threads). */
+static __always_inline void emit_thread(struct task_struct *p, __u32 tid, __u32 tgid)
+{
+	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
+	struct ot_thread *e;
+
+	if (!ts)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		ot_count(OT_CNT_PROC_LOST);
+		return;
+	}
+	e->kind = OT_EV_THREAD;
+	e->tgid = tgid;
+	e->tid = tid;
+	e->pad = 0;
+	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
+	e->acct = ts->acct;
+	/* The exiting thread is running: its last slice is on-CPU time. */
+	if (ts->state == OT_TS_RUNNING)
+		e->acct.oncpu_ns += bpf_ktime_get_ns() - ts->last_ts;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline int on_exit(struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid);
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
 	bpf_map_delete_elem(&thread_stacks, &tid);
-	if (!ot_tgid_traced(tgid))
+	if (!ot_tgid_traced(tgid)) {
+		bpf_map_delete_elem(&thread_acct, &tid);
 		return 0;
+	}
+	emit_thread(p, tid, tgid);
+	bpf_map_delete_elem(&thread_acct, &tid);
 	/* signal->live drops to 0 before this tracepoint when the last thread exits. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;

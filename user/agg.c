@@ -22,6 +22,8 @@ struct agg {
 	size_t nstats, capstats;
 	struct pid_stats *pids;
 	size_t npids, cappids;
+	struct thread_stats *threads; /* exited threads */
+	size_t nthreads, capthreads;
 	struct op_stats *last; /* one-entry cache: consecutive spans often share a pair */
 	uint64_t bad_records;
 };
@@ -57,6 +59,7 @@ struct agg *agg__new(const struct op_info *ops, size_t nops)
 static void window_free(struct op_window *w)
 {
 	hist__free(&w->lat);
+	split__free(&w->split);
 }
 
 void agg__free(struct agg *a)
@@ -71,6 +74,7 @@ void agg__free(struct agg *a)
 	free(a->order);
 	free(a->slots);
 	free(a->pids);
+	free(a->threads);
 	free(a);
 }
 
@@ -206,7 +210,22 @@ static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const st
 		w->bytes += sp->bytes;
 	if (is_err)
 		window_add_err(w, code);
-	return 0;
+	if (sp->flags & OT_SPAN_F_SPLIT) {
+		struct split_sums one = {
+			.calls = 1, .wall_ns = sp->dur_ns, .oncpu_ns = sp->oncpu_ns,
+			.runq_ns = sp->runq_ns, .iowait_ns = sp->iowait_ns, .offcpu_ns = sp->offcpu_ns,
+		};
+
+		err = split__add(&w->split, &one);
+	}
+	if (sp->flags & OT_SPAN_F_FAULTS) {
+		w->counted_calls++;
+		w->nvcsw += sp->nvcsw;
+		w->nivcsw += sp->nivcsw;
+		w->minflt += sp->minflt;
+		w->majflt += sp->majflt;
+	}
+	return err;
 }
 
 int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns)
@@ -267,6 +286,38 @@ int agg__add_proc(struct agg *a, const struct ot_proc *pe)
 	return 0;
 }
 
+int agg__add_thread(struct agg *a, const struct ot_thread *te)
+{
+	struct thread_stats *t;
+
+	if (a->nthreads == a->capthreads) {
+		size_t cap = a->capthreads ? a->capthreads * 2 : 16;
+		struct thread_stats *v = realloc(a->threads, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->threads = v;
+		a->capthreads = cap;
+	}
+	t = &a->threads[a->nthreads++];
+	t->tgid = te->tgid;
+	t->tid = te->tid;
+	memcpy(t->comm, te->comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = 0;
+	t->acct = te->acct;
+	return 0;
+}
+
+size_t agg__nr_threads(const struct agg *a)
+{
+	return a->nthreads;
+}
+
+const struct thread_stats *agg__thread_at(const struct agg *a, size_t i)
+{
+	return i < a->nthreads ? &a->threads[i] : NULL;
+}
+
 int agg__note_pid(struct agg *a, uint32_t pid, const char *comm)
 {
 	struct pid_stats *p = pid_get(a, pid);
@@ -287,7 +338,9 @@ void agg__interval_reset(struct agg *a)
 
 		w->calls = w->errors = w->bytes = w->self_ns = w->errs_other = 0;
 		w->nerrs = 0;
+		w->counted_calls = w->nvcsw = w->nivcsw = w->minflt = w->majflt = 0;
 		hist__reset(&w->lat);
+		split__reset(&w->split);
 	}
 }
 

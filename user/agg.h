@@ -18,6 +18,7 @@
 #include "hist.h"
 #include "optrace.h"
 #include "probes.h"
+#include "split.h"
 
 /* What an op is; indexed by op id.  Strings are owned by the caller. */
 struct op_info {
@@ -49,6 +50,9 @@ struct op_window {
 	uint32_t nerrs;
 	uint64_t errs_other;
 	struct hist lat; /* wall latency, ns */
+	struct split_hist split; /* time split by latency range (calls with a split) */
+	uint64_t counted_calls;	 /* calls with switch/fault counts */
+	uint64_t nvcsw, nivcsw, minflt, majflt;
 };
 
 struct op_stats {
@@ -69,6 +73,13 @@ struct pid_stats {
 	uint64_t spans;
 };
 
+/* A traced thread that exited, with where its time went. */
+struct thread_stats {
+	uint32_t tgid, tid;
+	char comm[OT_COMM_LEN];
+	struct ot_acct acct;
+};
+
 struct agg;
 
 /*
@@ -84,6 +95,10 @@ void agg__free(struct agg *a);
  * range (counted in agg__bad_records), or -ENOMEM.
  */
 int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns);
+/* Keeps an exited thread's final accounting (for per-thread reports). */
+int agg__add_thread(struct agg *a, const struct ot_thread *te);
+size_t agg__nr_threads(const struct agg *a);
+const struct thread_stats *agg__thread_at(const struct agg *a, size_t i);
 /* Accounts a process event (fork/exec/exit). */
 int agg__add_proc(struct agg *a, const struct ot_proc *pe);
 /* Notes a pid with its command name (for pids given with -p). */

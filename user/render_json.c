@@ -187,6 +187,51 @@ static json_t *histogram_json(const struct hist *h, uint64_t shift, bool *ok)
 	return j;
 }
 
+static json_t *split_json(const struct report_split *s, bool *ok)
+{
+	json_t *j = json_object();
+
+	put(j, "calls", ju64(s->calls), ok);
+	put(j, "wall_mean_ns", jreal(s->wall_mean), ok);
+	put(j, "oncpu_mean_ns", jreal(s->oncpu_mean), ok);
+	put(j, "runq_mean_ns", jreal(s->runq_mean), ok);
+	put(j, "iowait_mean_ns", jreal(s->iowait_mean), ok);
+	put(j, "offcpu_mean_ns", jreal(s->offcpu_mean), ok);
+	put(j, "oncpu_share", jreal(s->oncpu_share), ok);
+	put(j, "runq_share", jreal(s->runq_share), ok);
+	put(j, "iowait_share", jreal(s->iowait_share), ok);
+	put(j, "offcpu_share", jreal(s->offcpu_share), ok);
+	return j;
+}
+
+/* The time split of all calls and of the tail; null when not measured. */
+static json_t *time_split_json(const struct report_op *op, bool *ok)
+{
+	json_t *j;
+
+	if (!op->has_split)
+		return json_null();
+	j = json_object();
+	put(j, "all", split_json(&op->split_all, ok), ok);
+	put(j, "tail", split_json(&op->split_tail, ok), ok);
+	put(j, "tail_threshold_ns", ju64(op->tail_threshold_ns), ok);
+	return j;
+}
+
+static json_t *per_call_json(const struct report_op *op, bool *ok)
+{
+	json_t *j;
+
+	if (!op->has_counts)
+		return json_null();
+	j = json_object();
+	put(j, "voluntary_switches", jreal(op->nvcsw_per_call), ok);
+	put(j, "involuntary_switches", jreal(op->nivcsw_per_call), ok);
+	put(j, "minor_faults", jreal(op->minflt_per_call), ok);
+	put(j, "major_faults", jreal(op->majflt_per_call), ok);
+	return j;
+}
+
 static json_t *op_json(const struct report_op *op, bool *ok)
 {
 	const struct op_info *info = op->info;
@@ -210,6 +255,8 @@ static json_t *op_json(const struct report_op *op, bool *ok)
 	put(j, "bytes", ju64(op->bytes), ok);
 	put(j, "bytes_rate", jreal(op->bytes_rate), ok);
 	put(j, "latency_ns", latency_json(op, ok), ok);
+	put(j, "time_split", time_split_json(op, ok), ok);
+	put(j, "per_call", per_call_json(op, ok), ok);
 	put(j, "probe_insn", op->probe_insn ? json_string(op->probe_insn) : json_null(), ok);
 	put(j, "bias_ns", op->bias_ns < 0 ? json_null() : json_integer(op->bias_ns), ok);
 	put(j, "compensated", json_boolean(op->compensated), ok);

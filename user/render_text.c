@@ -274,6 +274,45 @@ static void print_histogram(FILE *f, const struct hist *h, uint64_t shift, int w
 	}
 }
 
+/* "on-cpu 97.1% (1.20 ms)  run-queue 1.2% (14 us)  io-wait 0%  other off-cpu 1.7% (21 us)" */
+static void print_split_line(FILE *f, const char *label, const struct report_split *s)
+{
+	const struct {
+		const char *name;
+		double share, mean;
+	} parts[] = {
+		{ "on-cpu", s->oncpu_share, s->oncpu_mean },
+		{ "run-queue", s->runq_share, s->runq_mean },
+		{ "io-wait", s->iowait_share, s->iowait_mean },
+		{ "other off-cpu", s->offcpu_share, s->offcpu_mean },
+	};
+	char pct[FMT_LEN], t[FMT_LEN];
+
+	fprintf(f, "    %-8s", label);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		fprintf(f, " %s %s (%s)%s", parts[i].name, fmt_pct(parts[i].share, pct),
+			fmt_ns(u64_of(parts[i].mean), t), i + 1 < 4 ? "," : "\n");
+}
+
+static void print_split(FILE *f, const struct report_op *op)
+{
+	char thr[FMT_LEN], mean[FMT_LEN];
+
+	if (op->has_split) {
+		print_split_line(f, "time", &op->split_all);
+		if (op->split_tail.calls) {
+			fprintf(f, "    tail     %" PRIu64 " calls above p99 (%s), mean %s:\n",
+				op->split_tail.calls, fmt_ns(op->tail_threshold_ns, thr),
+				fmt_ns(u64_of(op->split_tail.wall_mean), mean));
+			print_split_line(f, "", &op->split_tail);
+		}
+	}
+	if (op->has_counts)
+		fprintf(f, "    per call %.2f voluntary + %.2f involuntary switches, %.2f minor + %.2f "
+			   "major faults\n", op->nvcsw_per_call, op->nivcsw_per_call,
+			op->minflt_per_call, op->majflt_per_call);
+}
+
 static void print_op(FILE *f, const struct report_op *op, const struct render_opts *o, int width)
 {
 	const struct op_info *info = op->info;
@@ -297,6 +336,7 @@ static void print_op(FILE *f, const struct report_op *op, const struct render_op
 		fprintf(f, "    bytes    %s, %s/s\n", units__fmt_bytes(op->bytes, b, FMT_LEN),
 			units__fmt_bytes(u64_of(op->bytes_rate), brate, FMT_LEN));
 	print_latency(f, op);
+	print_split(f, op);
 	if (op->probe_insn && !strcmp(op->probe_insn, "single-stepped") && op->bias_ns > 0 &&
 	    !op->compensated)
 		fprintf(f, "    note     the probed instruction is single-stepped: about %s of each "

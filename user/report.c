@@ -53,6 +53,44 @@ static void compensate(struct report_op *ro)
 	ro->self_mean = ro->self_mean > b ? ro->self_mean - b : 0;
 }
 
+static void split_fill(struct report_split *rs, const struct split_sums *s)
+{
+	double n = s->calls ? (double)s->calls : 1, wall = s->wall_ns ? (double)s->wall_ns : 1;
+
+	rs->calls = s->calls;
+	rs->wall_mean = s->wall_ns / n;
+	rs->oncpu_mean = s->oncpu_ns / n;
+	rs->runq_mean = s->runq_ns / n;
+	rs->iowait_mean = s->iowait_ns / n;
+	rs->offcpu_mean = s->offcpu_ns / n;
+	rs->oncpu_share = s->oncpu_ns / wall;
+	rs->runq_share = s->runq_ns / wall;
+	rs->iowait_share = s->iowait_ns / wall;
+	rs->offcpu_share = s->offcpu_ns / wall;
+}
+
+static void fill_split(struct report_op *ro, const struct op_window *w)
+{
+	struct split_sums tail;
+
+	if (w->split.total.calls) {
+		ro->has_split = true;
+		ro->tail_threshold_ns = hist__percentile(&w->lat, 99);
+		split_fill(&ro->split_all, &w->split.total);
+		split__tail(&w->split, ro->tail_threshold_ns, &tail);
+		split_fill(&ro->split_tail, &tail);
+	}
+	if (w->counted_calls) {
+		double n = w->counted_calls;
+
+		ro->has_counts = true;
+		ro->nvcsw_per_call = w->nvcsw / n;
+		ro->nivcsw_per_call = w->nivcsw / n;
+		ro->minflt_per_call = w->minflt / n;
+		ro->majflt_per_call = w->majflt / n;
+	}
+}
+
 static void fill_op(struct report_op *ro, const struct op_stats *s, const struct op_window *w,
 		    const struct op_info *info, const char *comm, const struct report_meta *meta)
 {
@@ -81,6 +119,7 @@ static void fill_op(struct report_op *ro, const struct op_stats *s, const struct
 		ro->p999 = hist__percentile(h, 99.9);
 		ro->self_mean = (double)w->self_ns / w->calls;
 	}
+	fill_split(ro, w);
 	ro->probe_insn = calib__class_name(info->insn_class);
 	ro->bias_ns = info->insn_class == CALIB_EMULATED ? meta->bias_emulated_ns :
 							   meta->bias_stepped_ns;

@@ -25,6 +25,14 @@ struct report_err {
 	uint64_t count;
 };
 
+/* Where an op's time went, per call, over a set of calls. */
+struct report_split {
+	uint64_t calls;
+	double wall_mean; /* ns */
+	double oncpu_mean, runq_mean, iowait_mean, offcpu_mean;
+	double oncpu_share, runq_share, iowait_share, offcpu_share; /* of wall, 0..1 */
+};
+
 struct report_op {
 	uint32_t pid;
 	const char *comm;
@@ -48,6 +56,13 @@ struct report_op {
 	int64_t bias_ns;
 	const char *probe_insn; /* "emulated" or "single-stepped" */
 	bool compensated;
+	/* Time split (raw, bias included: it is kernel time too). */
+	bool has_split;
+	struct report_split split_all;
+	struct report_split split_tail; /* calls above p99 (bins of <= 19%) */
+	uint64_t tail_threshold_ns;	/* the raw p99 */
+	bool has_counts;
+	double nvcsw_per_call, nivcsw_per_call, minflt_per_call, majflt_per_call;
 };
 
 struct report_pid {

@@ -49,9 +49,22 @@ struct probe_link {
 	struct bpf_link *link; /* perf-event uprobe, or NULL */
 };
 
+#define MAX_TP_PROGS 16
+
+/* A tracepoint program and its raw_tp twin; one of them is loaded. */
+struct tp_prog {
+	const char *tp;
+	struct bpf_program *btf, *raw;
+	bool chosen_btf;
+};
+
+
 struct tracer {
 	struct optrace_bpf *skel;
 	bool multi;
+	struct tp_prog tps[MAX_TP_PROGS];
+	size_t ntps;
+	struct bpf_link *tp_links[MAX_TP_PROGS];
 	struct probe_link *links;
 	size_t nlinks, caplinks;
 };
@@ -71,25 +84,49 @@ static bool kernel_has_uprobe_multi(void)
 	return true;
 }
 
-static bool kernel_has_tp_btf(const char *tp)
+/* Does the kernel have tracepoint tp with BTF (so tp_btf can attach)? */
+static bool kernel_has_tp_btf(const struct btf *vmlinux, const char *tp)
 {
 	char name[128];
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool ok;
 
-	if (!btf)
-		return false;
 	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	ok = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) > 0;
-	btf__free(btf);
-	return ok;
+	return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+}
+
+#define TP_PROG(s, name, prog) { name, (s)->progs.prog, (s)->progs.prog##_raw }
+
+/*
+ * tp_btf reads task fields directly and is cheaper; the raw_tp twins are
+ * for kernels whose BTF lacks the tracepoint.  A tracepoint missing
+ * entirely is an environment error at attach time.
+ */
+static size_t tp_progs_choose(struct optrace_bpf *s, struct tp_prog *v)
+{
+	const struct tp_prog all[] = {
+		TP_PROG(s, "sched_process_fork", handle_fork),
+		TP_PROG(s, "sched_process_exec", handle_exec),
+		TP_PROG(s, "sched_process_exit", handle_exit),
+		TP_PROG(s, "sched_switch", handle_sched_switch),
+		TP_PROG(s, "sched_wakeup", handle_sched_wakeup),
+		TP_PROG(s, "sched_wakeup_new", handle_sched_wakeup_new),
+	};
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	size_t n = sizeof(all) / sizeof(all[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = all[i];
+		v[i].chosen_btf = kernel_has_tp_btf(vmlinux, v[i].tp);
+		bpf_program__set_autoload(v[i].btf, v[i].chosen_btf);
+		bpf_program__set_autoload(v[i].raw, !v[i].chosen_btf);
+	}
+	btf__free(vmlinux);
+	return n;
 }
 
 int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 {
 	struct tracer *t;
 	size_t rb = opts->ringbuf_bytes ? opts->ringbuf_bytes : DEFAULT_RINGBUF_BYTES;
-	bool tp_btf;
 	int err;
 
 	*out = NULL;
@@ -110,6 +147,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 
 	t->skel->rodata->targ_wakeup_bytes = opts->wakeup_bytes ? opts->wakeup_bytes : rb / 8;
 	t->skel->rodata->targ_follow = opts->follow;
+	t->skel->rodata->targ_split = !opts->no_split;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 
 	t->multi = !opts->force_perf_uprobes && kernel_has_uprobe_multi();
@@ -124,14 +162,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 						      OT_BPF_TRACE_UPROBE_MULTI);
 	}
 
-	/* tp_btf reads task fields directly; raw_tp twins where it is missing. */
-	tp_btf = kernel_has_tp_btf("sched_process_fork");
-	bpf_program__set_autoload(t->skel->progs.handle_fork, tp_btf);
-	bpf_program__set_autoload(t->skel->progs.handle_exec, tp_btf);
-	bpf_program__set_autoload(t->skel->progs.handle_exit, tp_btf);
-	bpf_program__set_autoload(t->skel->progs.handle_fork_raw, !tp_btf);
-	bpf_program__set_autoload(t->skel->progs.handle_exec_raw, !tp_btf);
-	bpf_program__set_autoload(t->skel->progs.handle_exit_raw, !tp_btf);
+	t->ntps = tp_progs_choose(t->skel, t->tps);
 
 	err = optrace_bpf__load(t->skel);
 	if (err) {
@@ -140,25 +171,17 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		goto cleanup;
 	}
 
-	if (tp_btf) {
-		t->skel->links.handle_fork = bpf_program__attach(t->skel->progs.handle_fork);
-		t->skel->links.handle_exec = bpf_program__attach(t->skel->progs.handle_exec);
-		t->skel->links.handle_exit = bpf_program__attach(t->skel->progs.handle_exit);
-		err = !t->skel->links.handle_fork || !t->skel->links.handle_exec ||
-		      !t->skel->links.handle_exit ? -errno : 0;
-	} else {
-		t->skel->links.handle_fork_raw = bpf_program__attach(t->skel->progs.handle_fork_raw);
-		t->skel->links.handle_exec_raw = bpf_program__attach(t->skel->progs.handle_exec_raw);
-		t->skel->links.handle_exit_raw = bpf_program__attach(t->skel->progs.handle_exit_raw);
-		err = !t->skel->links.handle_fork_raw || !t->skel->links.handle_exec_raw ||
-		      !t->skel->links.handle_exit_raw ? -errno : 0;
+	for (size_t i = 0; i < t->ntps; i++) {
+		struct bpf_program *p = t->tps[i].chosen_btf ? t->tps[i].btf : t->tps[i].raw;
+
+		t->tp_links[i] = bpf_program__attach(p);
+		if (!t->tp_links[i]) {
+			err = -errno;
+			pr_err("attach tracepoint %s: %s", t->tps[i].tp, strerror(-err));
+			goto cleanup;
+		}
 	}
-	if (err) {
-		pr_err("attach process tracepoints: %s", strerror(-err));
-		goto cleanup;
-	}
-	pr_debug("loaded: %s, %s, ring buffer %zu bytes", t->multi ? "uprobe_multi" : "perf uprobes",
-		 tp_btf ? "tp_btf" : "raw_tp", rb);
+	pr_debug("loaded: %s, ring buffer %zu bytes", t->multi ? "uprobe_multi" : "perf uprobes", rb);
 	*out = t;
 	return 0;
 
@@ -446,6 +469,8 @@ void tracer__destroy(struct tracer *t)
 		return;
 	tracer__detach(t);
 	free(t->links);
+	for (size_t i = 0; i < t->ntps; i++)
+		bpf_link__destroy(t->tp_links[i]);
 	optrace_bpf__destroy(t->skel);
 	free(t);
 }

@@ -25,6 +25,7 @@ struct tracer_opts {
 	uint64_t wakeup_bytes;	  /* wake the consumer past this much data; 0 = ringbuf/8 */
 	bool follow;		  /* load the fork-following logic */
 	bool force_perf_uprobes;  /* do not use uprobe_multi even if available */
+	bool no_split;		  /* no per-call time split (measures its cost) */
 };
 
 /*

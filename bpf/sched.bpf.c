@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * sched.bpf.c - where the time of traced threads goes: on a CPU, waiting
+ * for one (run queue), blocked in IO wait, blocked otherwise.
+ *
+ * A per-thread state machine advanced at context switches and wakeups:
+ *
+ *   RUNNING --switch out, still runnable (preempted)--> RUNNABLE
+ *   RUNNING --switch out, blocked, in_iowait--> IOWAIT
+ *   RUNNING --switch out, blocked--> SLEEP
+ *   SLEEP/IOWAIT --wakeup--> RUNNABLE --switch in--> RUNNING
+ *
+ * Each transition adds the time spent in the state left to the thread's and
+ * the process's totals; RUNNABLE -> RUNNING also goes into the process's
+ * in-kernel run-queue latency histogram (no event per switch crosses to
+ * userspace).  Only threads of traced processes are kept: the tgid filter
+ * comes first, as sched_switch fires for every switch on the machine.
+ *
+ * The op programs (ops.bpf.c) read these totals at entry and exit; the
+ * difference is the op's time split.
+ */
+#include "maps.bpf.h"
+
+static __always_inline void acct_add(struct ot_thread_state *ts, __u32 tgid, __u32 state,
+				     __u64 delta)
+{
+	struct ot_acct *pa = bpf_map_lookup_elem(&pid_acct, &tgid);
+
+	if (!pa) {
+		struct ot_acct zero = {};
+
+		bpf_map_update_elem(&pid_acct, &tgid, &zero, BPF_NOEXIST);
+		pa = bpf_map_lookup_elem(&pid_acct, &tgid);
+	}
+	switch (state) {
+	case OT_TS_RUNNING:
+		ts->acct.oncpu_ns += delta;
+		if (pa)
+			__sync_fetch_and_add(&pa->oncpu_ns, delta);
+		break;
+	case OT_TS_RUNNABLE:
+		ts->acct.runq_ns += delta;
+		ts->acct.runq_waits++;
+		if (pa) {
+			__sync_fetch_and_add(&pa->runq_ns, delta);
+			__sync_fetch_and_add(&pa->runq_waits, 1);
+		}
+		break;
+	case OT_TS_IOWAIT:
+		ts->acct.iowait_ns += delta;
+		if (pa)
+			__sync_fetch_and_add(&pa->iowait_ns, delta);
+		break;
+	default:
+		ts->acct.offcpu_ns += delta;
+		if (pa)
+			__sync_fetch_and_add(&pa->offcpu_ns, delta);
+		break;
+	}
+}
+
+static __always_inline void runq_hist_add(__u32 tgid, __u64 delta)
+{
+	struct ot_hist_key key = { .tgid = tgid, .bucket = ot_hist_bucket(delta) };
+	__u64 one = 1, *cnt = bpf_map_lookup_elem(&runq_hist, &key);
+
+	if (cnt)
+		__sync_fetch_and_add(cnt, 1);
+	else
+		bpf_map_update_elem(&runq_hist, &key, &one, BPF_NOEXIST);
+}
+
+static __always_inline int on_switch(bool preempt, struct task_struct *prev,
+				     struct task_struct *next)
+{
+	__u32 prev_tgid = BPF_CORE_READ(prev, tgid), next_tgid = BPF_CORE_READ(next, tgid);
+	bool prev_traced = ot_tgid_traced(prev_tgid), next_traced = ot_tgid_traced(next_tgid);
+	struct ot_thread_state *ts;
+	__u64 now;
+
+	if (!prev_traced && !next_traced)
+		return 0;
+	now = bpf_ktime_get_ns();
+
+	if (prev_traced) {
+		ts = ot_acct_get(BPF_CORE_READ(prev, pid), prev_tgid, OT_TS_RUNNING, now);
+		if (ts) {
+			acct_add(ts, prev_tgid, ts->state, now - ts->last_ts);
+			ts->acct.switches++;
+			/* Preempted (or still TASK_RUNNING): runnable.  Else blocked. */
+			if (preempt || BPF_CORE_READ(prev, __state) == 0)
+				ts->state = OT_TS_RUNNABLE;
+			else if (BPF_CORE_READ_BITFIELD_PROBED(prev, in_iowait))
+				ts->state = OT_TS_IOWAIT;
+			else
+				ts->state = OT_TS_SLEEP;
+			ts->last_ts = now;
+		}
+	}
+	if (next_traced) {
+		ts = ot_acct_get(BPF_CORE_READ(next, pid), next_tgid, OT_TS_RUNNING, now);
+		if (ts) {
+			__u64 delta = now - ts->last_ts;
+
+			if (ts->state == OT_TS_RUNNABLE)
+				runq_hist_add(next_tgid, delta);
+			/* RUNNING here means we never saw it leave: nothing to add. */
+			if (ts->state != OT_TS_RUNNING)
+				acct_add(ts, next_tgid, ts->state, delta);
+			ts->state = OT_TS_RUNNING;
+			ts->last_ts = now;
+		}
+	}
+	return 0;
+}
+
+static __always_inline int on_wakeup(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ot_thread_state *ts;
+	__u64 now;
+
+	if (!ot_tgid_traced(tgid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	ts = ot_acct_get(BPF_CORE_READ(p, pid), tgid, OT_TS_RUNNABLE, now);
+	/* A wakeup of a running (or already runnable) task changes nothing. */
+	if (!ts || (ts->state != OT_TS_SLEEP && ts->state != OT_TS_IOWAIT))
+		return 0;
+	acct_add(ts, tgid, ts->state, now - ts->last_ts);
+	ts->state = OT_TS_RUNNABLE;
+	ts->last_ts = now;
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(preempt, prev, next);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(handle_sched_wakeup, struct task_struct *p)
+{
+	return on_wakeup(p);
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(handle_sched_wakeup_new, struct task_struct *p)
+{
+	return on_wakeup(p);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(handle_sched_switch_raw, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	return on_switch(preempt, prev, next);
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(handle_sched_wakeup_raw, struct task_struct *p)
+{
+	return on_wakeup(p);
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(handle_sched_wakeup_new_raw, struct task_struct *p)
+{
+	return on_wakeup(p);
+}
