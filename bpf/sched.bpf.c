@@ -83,7 +83,14 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 	now = bpf_ktime_get_ns();
 
 	if (prev_traced) {
-		ts = ot_acct_get(BPF_CORE_READ(prev, pid), prev_tgid, OT_TS_RUNNING, now);
+		__u32 tid = BPF_CORE_READ(prev, pid);
+
+		/*
+		 * Look up, never create: an exiting thread switches out once
+		 * more after sched_process_exit dropped its entry, and must not
+		 * come back.  A thread first seen here is created at switch-in.
+		 */
+		ts = bpf_map_lookup_elem(&thread_acct, &tid);
 		if (ts) {
 			acct_add(ts, prev_tgid, ts->state, now - ts->last_ts);
 			ts->acct.switches++;

@@ -22,6 +22,8 @@ enum {
 	OPT_NO_HIST,
 	OPT_RINGBUF,
 	OPT_PERF_UPROBES,
+	OPT_THREADS,
+	OPT_NO_SPLIT,
 };
 
 static const struct option trace_opts[] = {
@@ -38,6 +40,8 @@ static const struct option trace_opts[] = {
 	{ "no-hist", no_argument, NULL, OPT_NO_HIST },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "perf-uprobes", no_argument, NULL, OPT_PERF_UPROBES },
+	{ "threads", no_argument, NULL, OPT_THREADS },
+	{ "no-split", no_argument, NULL, OPT_NO_SPLIT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -51,7 +55,11 @@ void cli__trace_usage(FILE *f)
 "\n"
 "Trace the latency of operations (functions) in live processes with BPF\n"
 "uprobes and print, per process and operation: calls, throughput, errors by\n"
-"errno, latency min/mean/p50/p90/p95/p99/p99.9/max and a histogram.\n"
+"errno, latency min/mean/p50/p90/p95/p99/p99.9/max, a histogram, and where\n"
+"the time went (on CPU, run queue, IO wait, other blocking), for all calls\n"
+"and for the slowest 1%. Per process, also without -u: CPU%, run-queue\n"
+"latency, off-CPU and IO-wait time, block IO, RSS, threads, fds, faults,\n"
+"context switches; and a system snapshot (CPU, memory, disks, PSI).\n"
 "\n"
 "  -p, --pid PID[,PID...]   trace these running processes (all their threads)\n"
 "  -u, --probe PROBE        an operation to time; repeatable. PROBE is\n"
@@ -71,6 +79,9 @@ void cli__trace_usage(FILE *f)
 "      --compensate         subtract the calibrated probe bias from latencies\n"
 "      --no-calibrate       skip measuring the probe bias at start\n"
 "      --no-hist            no histograms in text reports\n"
+"      --threads            break per-process figures down per thread\n"
+"      --no-split           do not split each call's time (on-CPU, run queue, IO\n"
+"                           wait, other) nor count its switches and faults\n"
 "      --ringbuf-size MIB   ring buffer size in MiB, a power of two (default 16)\n"
 "      --perf-uprobes       attach with perf-event uprobes, not uprobe_multi\n"
 "  -v, --verbose            more diagnostics (twice: libbpf's too)\n"
@@ -85,6 +96,7 @@ void cli__trace_usage(FILE *f)
 "  optrace trace -p 4242 -u 'libc:malloc,bytes=arg1' -u 'libc:free' -i 1s\n"
 "  optrace trace -p 4242 -u './app:handle_*,category=http' -f json -o out.json\n"
 "  optrace trace -p 4242 -u 'libc:open,error=ret<0' -u 'libc:strlen'\n"
+"  optrace trace -p 4242 -d 10 --threads     # where pid 4242's time goes\n"
 "  optrace list /usr/bin/app 'handle_*'      # what can be traced\n"
 "\n"
 "Every report shows how many events were lost. Exit codes: 0 ok, 2 usage or\n"
@@ -192,6 +204,8 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 			cfg->ringbuf_bytes = (size_t)mib << 20;
 			break;
 		case OPT_PERF_UPROBES: cfg->perf_uprobes = true; break;
+		case OPT_THREADS: cfg->threads = true; break;
+		case OPT_NO_SPLIT: cfg->no_split = true; break;
 		case 'v': cfg->verbose++; break;
 		case 'h':
 			cli__trace_usage(stdout);

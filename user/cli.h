@@ -30,6 +30,8 @@ struct trace_config {
 	bool compensate;	/* subtract the calibrated bias */
 	bool calibrate;		/* measure the bias at start (default on) */
 	bool histogram;		/* draw latency histograms in text reports */
+	bool threads;		/* per-thread breakdown of per-process figures */
+	bool no_split;		/* no per-call time split (cheaper probes) */
 	bool perf_uprobes;	/* force perf-event uprobes (no uprobe_multi) */
 	size_t ringbuf_bytes;
 	int verbose;

@@ -271,6 +271,16 @@ uint64_t hist__count_above(const struct hist *h, uint64_t v)
 	return n;
 }
 
+uint64_t hist__count_at(const struct hist *h, size_t idx)
+{
+	const uint64_t *grp;
+
+	if (idx >= HIST_BUCKETS)
+		return 0;
+	grp = h->groups[idx >> HIST_SUB_BITS];
+	return grp ? grp[idx & SUB_MASK] : 0;
+}
+
 int hist__next(const struct hist *h, size_t *idx, size_t *bucket, uint64_t *count)
 {
 	size_t i = *idx;

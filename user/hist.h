@@ -64,6 +64,9 @@ double hist__mean(const struct hist *h);
 /* Number of values >= v, at bucket resolution: includes all of v's bucket. */
 uint64_t hist__count_above(const struct hist *h, uint64_t v);
 
+/* The count in bucket idx (0 for an out-of-range index). */
+uint64_t hist__count_at(const struct hist *h, size_t idx);
+
 /* Bucket geometry, exposed for renderers, serialisation and tests. */
 size_t hist__bucket_of(uint64_t v);
 uint64_t hist__bucket_low(size_t idx);	/* smallest value in bucket idx */

@@ -22,41 +22,11 @@
 
 #include "errnames.h"
 #include "hist.h"
+#include "jsonutil.h"
+#include "render_res.h"
 #include "report.h"
 
 /* Counts and ns above LLONG_MAX (292 years of ns) are clamped. */
-static json_t *ju64(uint64_t v)
-{
-	return json_integer(v > LLONG_MAX ? LLONG_MAX : (json_int_t)v);
-}
-
-/* JSON has no NaN or infinity: those become null. */
-static json_t *jreal(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *jstr(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-/*
- * Sets obj[key] = v, stealing v.  A NULL v (failed allocation) or a failed
- * set clears *ok; jansson frees v on failure, so nothing leaks.
- */
-static void put(json_t *obj, const char *key, json_t *v, bool *ok)
-{
-	if (json_object_set_new(obj, key, v))
-		*ok = false;
-}
-
-static void append(json_t *arr, json_t *v, bool *ok)
-{
-	if (json_array_append_new(arr, v))
-		*ok = false;
-}
-
 static const char *error_mode_str(enum probe_error_mode m)
 {
 	switch (m) {
@@ -122,6 +92,7 @@ static json_t *pids_json(const struct report *r, bool *ok)
 		put(j, "exited", json_boolean(p->exited), ok);
 		put(j, "exit_code", json_integer(p->exit_code), ok);
 		put(j, "calls", ju64(p->calls), ok);
+		put(j, "resources", render_res__json_pid(p, ok), ok);
 		append(arr, j, ok);
 	}
 	return arr;
@@ -277,6 +248,7 @@ static json_t *report_json(const struct report *r, bool *ok)
 	for (size_t i = 0; ops && i < r->nops; i++)
 		append(ops, op_json(&r->ops[i], ok), ok);
 	put(root, "ops", ops, ok);
+	put(root, "system", render_res__json_sys(&r->sys, ok), ok);
 	return root;
 }
 

@@ -21,6 +21,7 @@
 
 #include "errnames.h"
 #include "hist.h"
+#include "render_res.h"
 #include "report.h"
 #include "units.h"
 
@@ -376,6 +377,7 @@ static void print_body(FILE *f, const struct report *r, const struct render_opts
 
 	for (i = 0; i < r->npids; i++) {
 		print_pid_line(f, r->pids[i].pid, &r->pids[i], NULL);
+		render_res__text_pid(f, &r->pids[i]);
 		for (j = 0; j < r->nops; j++) {
 			if (r->ops[j].pid == r->pids[i].pid)
 				print_op(f, &r->ops[j], o, width);
@@ -401,6 +403,7 @@ int render__text(FILE *f, const struct report *r, const struct render_opts *o)
 	print_header(f, &r->meta);
 	print_loss(f, &r->loss);
 	print_body(f, r, o, width);
+	render_res__text_sys(f, &r->sys);
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return 0;

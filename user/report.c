@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "calib.h"
@@ -146,8 +147,72 @@ static void fill_op(struct report_op *ro, const struct op_stats *s, const struct
 	}
 }
 
-int report__build(const struct agg *a, bool interval, const struct report_meta *meta,
-		  const struct report_loss *loss, struct report *out)
+static int cmp_thread(const void *a, const void *b)
+{
+	const struct res_thread *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Live threads from the samples plus exited ones from the aggregates. */
+static int fill_threads(struct report_pid *rp, const struct agg *a, const struct res *res)
+{
+	size_t nexit = 0, i, n;
+	struct res_thread *v, *grown;
+	int err = res__threads(res, rp->pid, &v, &n);
+
+	if (err)
+		return err;
+	for (i = 0; i < agg__nr_threads(a); i++)
+		nexit += agg__thread_at(a, i)->tgid == rp->pid;
+	grown = realloc(v, (n + nexit + 1) * sizeof(*v));
+	if (!grown) {
+		free(v);
+		return -ENOMEM;
+	}
+	v = grown;
+	for (i = 0; i < agg__nr_threads(a); i++) {
+		const struct thread_stats *t = agg__thread_at(a, i);
+		struct res_thread *rt;
+
+		if (t->tgid != rp->pid)
+			continue;
+		rt = &v[n++];
+		memset(rt, 0, sizeof(*rt));
+		rt->tgid = t->tgid;
+		rt->tid = t->tid;
+		snprintf(rt->comm, sizeof(rt->comm), "%s", t->comm);
+		rt->acct = t->acct;
+	}
+	qsort(v, n, sizeof(*v), cmp_thread);
+	rp->threads = v;
+	rp->nthreads = n;
+	return 0;
+}
+
+static int fill_res(struct report_pid *rp, const struct agg *a, const struct res *res,
+		    bool threads, bool interval)
+{
+	int err = res__pid_window(res, rp->pid, interval, &rp->res);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	rp->has_res = true;
+	rp->runq_count = rp->res.runq.count;
+	if (rp->runq_count) {
+		rp->runq_p50 = hist__percentile(&rp->res.runq, 50);
+		rp->runq_p90 = hist__percentile(&rp->res.runq, 90);
+		rp->runq_p99 = hist__percentile(&rp->res.runq, 99);
+		rp->runq_max = rp->res.runq.max;
+	}
+	return threads ? fill_threads(rp, a, res) : 0;
+}
+
+int report__build(const struct agg *a, const struct res *res, bool threads, bool interval,
+		  const struct report_meta *meta, const struct report_loss *loss,
+		  struct report *out)
 {
 	static const struct hist empty = { .min = UINT64_MAX };
 	size_t nstats = agg__nr_stats(a), npids = agg__nr_pids(a), nops = agg__nr_ops_defined(a);
@@ -173,7 +238,14 @@ int report__build(const struct agg *a, bool interval, const struct report_meta *
 		rp->comm = p->comm;
 		rp->exited = p->exited;
 		rp->exit_code = p->exit_code;
+		if (res && fill_res(rp, a, res, threads, interval)) {
+			free(seen);
+			report__free(out);
+			return -ENOMEM;
+		}
 	}
+	if (res)
+		res__sys_window(res, interval, &out->sys);
 	for (i = 0; i < nstats; i++) {
 		const struct op_stats *s = agg__stats_at(a, i);
 		const struct pid_stats *p = agg__pid_at(a, s->pid_idx);
@@ -205,6 +277,10 @@ int report__build(const struct agg *a, bool interval, const struct report_meta *
 
 void report__free(struct report *r)
 {
+	for (size_t i = 0; r->pids && i < r->npids; i++) {
+		hist__free(&r->pids[i].res.runq);
+		free(r->pids[i].threads);
+	}
 	free(r->ops);
 	free(r->pids);
 	memset(r, 0, sizeof(*r));

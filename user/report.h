@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "agg.h"
+#include "res.h"
 #include "optrace.h"
 
 #define REPORT_SCHEMA_VERSION 1
@@ -71,6 +72,12 @@ struct report_pid {
 	bool exited;
 	int exit_code;
 	uint64_t calls;
+	/* Resources over the window (when sampled). */
+	bool has_res;
+	struct res_pid res;		/* owns res.runq */
+	uint64_t runq_count, runq_p50, runq_p90, runq_p99, runq_max;
+	struct res_thread *threads;	/* --threads: live and exited, by tid (owned) */
+	size_t nthreads;
 };
 
 /* Loss and drop figures; every report shows them, zeros included. */
@@ -105,6 +112,7 @@ struct report_meta {
 
 struct report {
 	struct report_meta meta;
+	struct res_sys sys;	/* the system over the window (sys.valid) */
 	struct report_loss loss;
 	struct report_op *ops; /* sorted by pid, then op name */
 	size_t nops;
@@ -113,13 +121,16 @@ struct report {
 };
 
 /*
- * Builds a report from the aggregates: window "interval" uses the interval
- * counters, "final" the whole run.  meta and loss are copied in.  Returns 0
- * or -ENOMEM.  The report points into agg (histograms, names): agg must
- * outlive it.  Free with report__free().
+ * Builds a report from the aggregates and, when res is not NULL, the
+ * resource samples (per pid, per thread with threads, and the system):
+ * window "interval" uses the interval counters, "final" the whole run.
+ * meta and loss are copied in.  Returns 0 or -ENOMEM.  The report points
+ * into agg and res (histograms, names): both must outlive it.  Free with
+ * report__free().
  */
-int report__build(const struct agg *a, bool interval, const struct report_meta *meta,
-		  const struct report_loss *loss, struct report *out);
+int report__build(const struct agg *a, const struct res *res, bool threads, bool interval,
+		  const struct report_meta *meta, const struct report_loss *loss,
+		  struct report *out);
 void report__free(struct report *r);
 
 /* Renderers: write r to f.  Return 0 or -EIO. */

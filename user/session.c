@@ -30,12 +30,14 @@
 #include "log.h"
 #include "probes.h"
 #include "report.h"
+#include "res.h"
 #include "target.h"
 #include "tracer.h"
 
 #define POLL_MS		  50
 #define CALIB_CALLS	  1000 /* per class: ~1 ms emulated, ~10 ms single-stepped here */
 #define CMD_TERM_WAIT_MS  2000
+#define SAMPLE_NS	  1000000000ULL /* /proc and BPF accounting, every second */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -51,6 +53,8 @@ struct session {
 	struct tracer *tracer;
 	struct agg *agg;
 	struct events *events;
+	struct res *res;
+	uint64_t t_last_sample;
 	FILE *out;
 	struct target_cmd cmd;
 	bool cmd_started, cmd_exited;
@@ -143,6 +147,7 @@ static int start_tracer(struct session *s)
 		.ringbuf_bytes = cfg->ringbuf_bytes,
 		.follow = cfg->follow,
 		.force_perf_uprobes = cfg->perf_uprobes,
+		.no_split = cfg->no_split,
 	};
 	int err;
 
@@ -150,7 +155,8 @@ static int start_tracer(struct session *s)
 	if (err)
 		return OT_EXIT_ENV;
 	s->agg = agg__new(s->ops, s->probes.n);
-	if (!s->agg)
+	s->res = res__new();
+	if (!s->agg || !s->res)
 		return OT_EXIT_ENV;
 	err = events__open(tracer__events_fd(s->tracer), s->agg, &s->events);
 	if (err) {
@@ -295,6 +301,22 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	loss->bad_records = events__nr_bad(s->events);
 }
 
+/* Samples /proc and the BPF accounting of every process seen so far. */
+static void sample(struct session *s)
+{
+	size_t n = agg__nr_pids(s->agg);
+	uint32_t *pids = calloc(n ? n : 1, sizeof(*pids));
+
+	if (!pids)
+		return;
+	for (size_t i = 0; i < n; i++)
+		pids[i] = agg__pid_at(s->agg, i)->pid;
+	if (res__sample(s->res, s->tracer, pids, n, s->cfg->threads))
+		pr_warn("resource sample incomplete");
+	free(pids);
+	s->t_last_sample = now_ns(CLOCK_MONOTONIC);
+}
+
 static int emit_report(struct session *s, bool interval)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
@@ -320,7 +342,8 @@ static int emit_report(struct session *s, bool interval)
 	int err;
 
 	loss_read(s, &loss);
-	err = report__build(s->agg, interval, &meta, &loss, &r);
+	sample(s);
+	err = report__build(s->agg, s->res, s->cfg->threads, interval, &meta, &loss, &r);
 	if (err)
 		return err;
 	err = s->cfg->format == FMT_JSON ? render__json(s->out, &r, &ro) :
@@ -337,7 +360,13 @@ static bool targets_gone(struct session *s)
 	int status;
 
 	if (s->cmd_started) {
-		if (!s->cmd_exited && waitpid(s->cmd.pid, &status, WNOHANG) == s->cmd.pid) {
+		siginfo_t si = { .si_pid = 0 };
+
+		/* Exited but not reaped yet: sample its /proc figures first. */
+		if (!s->cmd_exited &&
+		    !waitid(P_PID, s->cmd.pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid) {
+			sample(s);
+			waitpid(s->cmd.pid, &status, 0);
 			s->cmd_exited = true;
 			s->cmd_status = status;
 		}
@@ -372,6 +401,9 @@ static int run_loop(struct session *s)
 		if (targets_gone(s))
 			break;
 		now = now_ns(CLOCK_MONOTONIC);
+		/* Keep samples fresh: RSS peaks, and figures of processes that exit. */
+		if (now - s->t_last_sample >= SAMPLE_NS)
+			sample(s);
 		if (cfg->interval_ns && now >= s->t_last_iv + cfg->interval_ns) {
 			err = emit_report(s, true);
 			if (err) {
@@ -379,6 +411,7 @@ static int run_loop(struct session *s)
 				return OT_EXIT_USAGE;
 			}
 			agg__interval_reset(s->agg);
+			res__next_interval(s->res);
 			s->t_last_iv = now;
 		}
 	}
@@ -469,6 +502,7 @@ static void session_cleanup(struct session *s)
 			close(s->pidfds[i]);
 	free(s->pidfds);
 	events__free(s->events);
+	res__free(s->res);
 	tracer__destroy(s->tracer);
 	agg__free(s->agg);
 	probe_set__free(&s->probes);
@@ -509,6 +543,8 @@ static int session_run(const struct trace_config *cfg)
 
 	s.t_start = s.t_last_iv = now_ns(CLOCK_MONOTONIC);
 	s.unix_start = now_ns(CLOCK_REALTIME);
+	if (!s.cmd_started)
+		sample(&s); /* baselines; a command is sampled once it runs */
 	if (s.cmd_started) {
 		err = target__release(&s.cmd);
 		if (err) {

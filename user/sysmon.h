@@ -10,9 +10,9 @@
  *
  * Snapshots are plain data; rates are computed from two of them and a wall
  * interval the caller measured.  Nothing here prints, keeps state between
- * calls or uses globals.  Every reader has an _opts twin whose
- * struct sysmon_opts can point it at another /proc tree (tests use fixture
- * trees); the plain function reads the real /proc.
+ * calls or uses globals.  Readers take a struct sysmon_opts that can point
+ * them at another /proc tree (tests use fixture trees); NULL reads the real
+ * /proc.
  *
  * Optional sources (a process's io, fd and limits files, pressure files,
  * vmstat, mounts) that are missing or unreadable are recorded as absent
@@ -34,33 +34,40 @@ struct sysmon_opts {
 	bool skip_fs;	       /* sysmon__read_sys: don't read mounts nor call statvfs */
 };
 
-/* One process, from /proc/PID/{stat,status,io,limits,fd}. */
-struct sysmon_pid {
-	pid_t pid;
-	pid_t ppid;
+/*
+ * What a process and each of its threads have, from stat and status under
+ * /proc/PID (process totals: all threads, live and exited) or
+ * /proc/PID/task/TID (one thread).
+ */
+struct sysmon_task {
+	pid_t id;			/* pid or tid */
 	char state;			/* R S D Z T ... */
-	char comm[SYSMON_COMM_LEN];	/* may contain spaces, parentheses, newlines */
+	char comm[SYSMON_COMM_LEN];	/* may hold spaces, parentheses, newlines */
 	uint64_t utime_ns;
 	uint64_t stime_ns;
 	uint64_t minflt;
 	uint64_t majflt;
+	uint64_t starttime_ns;		/* since boot; tells a reused id apart */
+	bool has_ctxsw;			/* status had both ctxt_switches lines */
+	uint64_t vol_ctxsw;
+	uint64_t nonvol_ctxsw;
+};
+
+/* One process, from /proc/PID/{stat,status,io,limits,fd}. */
+struct sysmon_pid {
+	struct sysmon_task task;	/* task.id is the pid */
+	pid_t ppid;
 	uint32_t num_threads;
-	uint64_t starttime_ns;		/* since boot; tells a reused pid apart */
 
 	bool has_rss;			/* false for kernel threads and zombies */
 	uint64_t rss_bytes;		/* VmRSS */
 	uint64_t hwm_bytes;		/* VmHWM: peak RSS */
-	bool has_ctxsw;
-	uint64_t vol_ctxsw;
-	uint64_t nonvol_ctxsw;
 
 	bool has_io;			/* /proc/PID/io needs ptrace access */
 	uint64_t read_bytes;		/* storage layer */
 	uint64_t write_bytes;
 	uint64_t rchar;			/* read(2)-family bytes, cache hits included */
 	uint64_t wchar;
-	uint64_t syscr;			/* read syscalls */
-	uint64_t syscw;
 
 	bool has_fds;
 	uint32_t nfds;			/* entries in /proc/PID/fd */
@@ -68,24 +75,9 @@ struct sysmon_pid {
 	uint64_t fd_limit;		/* RLIMIT_NOFILE soft limit; UINT64_MAX: unlimited */
 };
 
-/* One thread, from /proc/PID/task/TID/{stat,status}. */
-struct sysmon_thread {
-	pid_t tid;
-	char state;
-	char comm[SYSMON_COMM_LEN];
-	uint64_t utime_ns;
-	uint64_t stime_ns;
-	uint64_t minflt;
-	uint64_t majflt;
-	uint64_t starttime_ns;
-	bool has_ctxsw;
-	uint64_t vol_ctxsw;
-	uint64_t nonvol_ctxsw;
-};
-
 /* Per-second figures between two snapshots of one process or thread. */
 struct sysmon_pid_rates {
-	double cpu_user_pct;		/* 100 = one CPU busy the whole interval */
+	double cpu_user_pct;		/* 100 = one CPU all the interval; max 100 * ncpus */
 	double cpu_sys_pct;
 	double cpu_pct;			/* user + system */
 	double minflt_per_s;
@@ -93,7 +85,7 @@ struct sysmon_pid_rates {
 	bool has_ctxsw;			/* both snapshots had them */
 	double vol_ctxsw_per_s;
 	double nonvol_ctxsw_per_s;
-	bool has_io;			/* both snapshots had them; never for threads */
+	bool has_io;			/* both snapshots had them; never for a lone task */
 	double read_bytes_per_s;
 	double write_bytes_per_s;
 	double rchar_per_s;
@@ -140,6 +132,7 @@ struct sysmon_fs {
 	char *dev;			/* owned by the snapshot */
 	char *dir;			/* mount point, escapes (\040) decoded */
 	char *type;
+	uint64_t devno;			/* st_dev of the mount point: one entry per devno */
 	uint64_t total_bytes;		/* f_blocks * f_frsize */
 	uint64_t used_bytes;		/* (f_blocks - f_bfree) * f_frsize */
 	uint64_t avail_bytes;		/* f_bavail * f_frsize: what non-root may use */
@@ -191,55 +184,54 @@ struct sysmon_sys_rates {
  * not exist (its stat file is missing), -EINVAL if its stat file is
  * malformed, -ENAMETOOLONG for an over-long proc_root, or another negative
  * errno from reading stat.  status, io, limits and fd that are missing or
- * unreadable leave their has_* false.  *out is fully written on success.
- * For pid == getpid(), the descriptor used to list the fds is not counted.
+ * unreadable leave their has_* false.  *out is written only on success.
+ * For pid == getpid() in the real /proc, the descriptor used to list the
+ * fds is not counted.  opts may be NULL.
  */
-int sysmon__read_pid(pid_t pid, struct sysmon_pid *out);
-int sysmon__read_pid_opts(pid_t pid, struct sysmon_pid *out, const struct sysmon_opts *opts);
+int sysmon__read_pid(pid_t pid, struct sysmon_pid *out, const struct sysmon_opts *opts);
 
 /*
- * Lists the threads of process pid, sorted by tid.  On success returns 0
+ * Lists the threads of process pid, sorted by id.  On success returns 0
  * and *v, a malloc'd array of *n entries the caller frees with free() (NULL
  * when *n == 0).  Threads that exit while being listed are left out.
  * Returns -ESRCH if the process does not exist, -ENOMEM, or another negative
- * errno; then *v is NULL and *n is 0.
+ * errno; then *v is NULL and *n is 0.  opts may be NULL.
  */
-int sysmon__read_threads(pid_t pid, struct sysmon_thread **v, size_t *n);
-int sysmon__read_threads_opts(pid_t pid, struct sysmon_thread **v, size_t *n,
-			      const struct sysmon_opts *opts);
+int sysmon__read_threads(pid_t pid, struct sysmon_task **v, size_t *n,
+			 const struct sysmon_opts *opts);
 
-/* The entry for tid in v[0..n) sorted by tid (as read), or NULL. */
-const struct sysmon_thread *sysmon__thread_find(const struct sysmon_thread *v, size_t n,
-						pid_t tid);
+/* The entry for id in v[0..n) sorted by id (as read), or NULL. */
+const struct sysmon_task *sysmon__task_find(const struct sysmon_task *v, size_t n, pid_t id);
 
 /*
- * Rates of one process from snapshot a to the later snapshot b, secs of
- * wall time apart.  Counters that went backwards count as 0.  Returns 0,
- * -EINVAL for secs <= 0 (or NaN) or different pids, -ESTALE if the pid was
- * reused (start times differ).  *out is written only on success.
+ * Rates of one task (a thread) from snapshot a to the later snapshot b,
+ * secs of wall time apart.  Counters that went backwards count as 0;
+ * has_io is false.  Returns 0, -EINVAL for secs <= 0 (or NaN) or different
+ * ids, -ESTALE if the id was reused (start times differ).  *out is written
+ * only on success.
  */
+int sysmon__task_rates(const struct sysmon_task *a, const struct sysmon_task *b, double secs,
+		       struct sysmon_pid_rates *out);
+
+/* The same for a process, with IO bytes when both snapshots have them. */
 int sysmon__pid_rates(const struct sysmon_pid *a, const struct sysmon_pid *b, double secs,
 		      struct sysmon_pid_rates *out);
 
-/* The same for one thread; has_io is always false.  Same errors. */
-int sysmon__thread_rates(const struct sysmon_thread *a, const struct sysmon_thread *b,
-			 double secs, struct sysmon_pid_rates *out);
-
 /*
- * Reads a system snapshot into *out, which the caller releases with
- * sysmon__sys_free().  /proc/stat, /proc/meminfo and /proc/loadavg are
- * required: returns their negative errno when unreadable, -EINVAL when
- * malformed.  /proc/vmstat, /proc/pressure/{cpu,memory,io} and the mount
- * table are optional.  Filesystems come from <proc_root>/self/mounts via
- * getmntent(3): those on a /dev/ device plus overlay and zfs, except
- * read-only images (squashfs, erofs, iso9660: always full), one per st_dev,
- * with statvfs on the listed mount point.  Pseudo, tmpfs and network
- * filesystems are skipped (a dead NFS server would hang statvfs).  Mount
- * points that statvfs cannot reach are skipped.  Returns -ENOMEM; on any
- * error *out holds nothing to free.
+ * Reads a system snapshot into *out (overwritten, not freed: free an old
+ * snapshot first), which the caller releases with sysmon__sys_free().
+ * /proc/stat, /proc/meminfo and /proc/loadavg are required: returns their
+ * negative errno when unreadable, -EINVAL when malformed.  /proc/vmstat,
+ * /proc/pressure/{cpu,memory,io} and the mount table are optional.
+ * Filesystems come from <proc_root>/self/mounts via getmntent(3): those on
+ * a /dev/ device plus overlay and zfs, except read-only images (squashfs,
+ * erofs, iso9660: always full), one per st_dev, with statvfs on the listed
+ * mount point.  Pseudo, tmpfs and network filesystems are skipped (a dead
+ * NFS server would hang statvfs).  Mount points that statvfs cannot reach
+ * are skipped.  Returns -ENOMEM; on any error *out holds nothing to free.
+ * opts may be NULL.
  */
-int sysmon__read_sys(struct sysmon_sys *out);
-int sysmon__read_sys_opts(struct sysmon_sys *out, const struct sysmon_opts *opts);
+int sysmon__read_sys(struct sysmon_sys *out, const struct sysmon_opts *opts);
 
 /* Frees what a snapshot owns and zeroes it.  NULL and zeroed are fine. */
 void sysmon__sys_free(struct sysmon_sys *s);

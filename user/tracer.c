@@ -445,6 +445,55 @@ int tracer__read_counters(const struct tracer *t, struct ot_counters *out)
 	return err;
 }
 
+int tracer__pid_acct(const struct tracer *t, pid_t pid, struct ot_acct *out)
+{
+	__u32 key = pid;
+
+	if (bpf_map__lookup_elem(t->skel->maps.pid_acct, &key, sizeof(key), out, sizeof(*out), 0))
+		return -errno;
+	return 0;
+}
+
+int tracer__for_each_runq(const struct tracer *t,
+			  int (*cb)(uint32_t tgid, uint32_t bucket, uint64_t count, void *ctx),
+			  void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.runq_hist), ret;
+	struct ot_hist_key key, next, *prev = NULL;
+	__u64 count;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &count))
+			continue; /* deleted meanwhile */
+		ret = cb(key.tgid, key.bucket, count, ctx);
+		if (ret)
+			return ret;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int tracer__for_each_thread(const struct tracer *t,
+			    int (*cb)(uint32_t tid, const struct ot_thread_state *ts, void *ctx),
+			    void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.thread_acct), ret;
+	__u32 key, next, *prev = NULL;
+	struct ot_thread_state ts;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &ts))
+			continue;
+		ret = cb(key, &ts, ctx);
+		if (ret)
+			return ret;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
 const char *tracer__attach_mode(const struct tracer *t)
 {
 	return t->multi ? "uprobe_multi" : "perf-event uprobes";

@@ -59,6 +59,23 @@ int tracer__events_fd(const struct tracer *t);
 /* Sums the per-CPU counters into *out. */
 int tracer__read_counters(const struct tracer *t, struct ot_counters *out);
 
+/* A process's scheduler totals since tracing saw it; -ENOENT if none yet. */
+int tracer__pid_acct(const struct tracer *t, pid_t pid, struct ot_acct *out);
+
+/*
+ * Calls cb for every (tgid, bucket, count) of the in-kernel run-queue
+ * latency histograms (bucket: user/hist.h geometry).  Stops at and returns
+ * cb's first non-zero return; else 0 or -errno.
+ */
+int tracer__for_each_runq(const struct tracer *t,
+			  int (*cb)(uint32_t tgid, uint32_t bucket, uint64_t count, void *ctx),
+			  void *ctx);
+
+/* Calls cb for every live traced thread's accounting (as of now). */
+int tracer__for_each_thread(const struct tracer *t,
+			    int (*cb)(uint32_t tid, const struct ot_thread_state *ts, void *ctx),
+			    void *ctx);
+
 /* "uprobe_multi" or "perf-event uprobes". */
 const char *tracer__attach_mode(const struct tracer *t);
 /* Number of probe links (multi) or perf events attached. */

@@ -14,11 +14,15 @@
  *   workload burst N            wait for SIGUSR1, then op_fast() N times, repeat
  *   workload fork K N           K children, each op_fast() N times
  *   workload bytes N            op_bytes(buf, i % 100) N times
+ *   workload spin N US          op_spin(US): burn US microseconds of CPU, N times
+ *   workload contend T N US     T threads pinned to CPU 0, each op_spin(US) N times:
+ *                               T-1 of them wait for the CPU at any time
  *   workload demo SEC           a small request server: handle_request -> parse,
  *                               db_query (some slow, some failing) for SEC seconds
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +102,52 @@ NOINLINE long op_bytes(char *buf, long n)
 {
 	memset(buf, 'x', n);
 	return n;
+}
+
+/* Busy for us microseconds of wall time: on-CPU unless preempted. */
+NOINLINE int op_spin(int us)
+{
+	uint64_t end = now_ns() + (uint64_t)us * 1000;
+
+	while (now_ns() < end)
+		sink++;
+	return 0;
+}
+
+struct contend_arg {
+	long n;
+	int us;
+};
+
+static void *contend_main(void *p)
+{
+	struct contend_arg *a = p;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	for (long i = 0; i < a->n; i++)
+		op_spin(a->us);
+	return NULL;
+}
+
+static int mode_contend(int nt, long n, int us)
+{
+	struct contend_arg a = { .n = n, .us = us };
+	pthread_t th[16];
+	uint64_t t0 = now_ns();
+
+	if (nt > 16)
+		nt = 16;
+	for (int i = 0; i < nt; i++)
+		if (pthread_create(&th[i], NULL, contend_main, &a))
+			return 1;
+	for (int i = 0; i < nt; i++)
+		pthread_join(th[i], NULL);
+	printf("calls=%ld\nthreads=%d\nwall_ns=%llu\n", nt * n, nt,
+	       (unsigned long long)(now_ns() - t0));
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -291,6 +341,16 @@ int main(int argc, char **argv)
 		printf("calls=%ld\n", n);
 		return 0;
 	}
+	if (!strcmp(mode, "spin")) {
+		int us = arg(argv, 3, argc, 1000);
+
+		for (long i = 0; i < n; i++)
+			op_spin(us);
+		printf("calls=%ld\n", n);
+		return 0;
+	}
+	if (!strcmp(mode, "contend"))
+		return mode_contend(n, arg(argv, 3, argc, 100), arg(argv, 4, argc, 1000));
 	if (!strcmp(mode, "demo"))
 		return mode_demo(n);
 	if (!strcmp(mode, "exit")) {
