@@ -556,8 +556,9 @@ static int session_run(const struct trace_config *cfg)
 		}
 	}
 	if (!cfg->cmd)
-		fprintf(stderr, "Tracing %zu op%s in %zu process%s... Hit Ctrl-C to end.\n",
-			s.probes.n, s.probes.n == 1 ? "" : "s", cfg->npids, cfg->npids == 1 ? "" : "es");
+		fprintf(stderr, "Tracing %zu op%s and the scheduler, IO and resources of %zu "
+			"process%s... Hit Ctrl-C to end.\n", s.probes.n, s.probes.n == 1 ? "" : "s",
+			cfg->npids, cfg->npids == 1 ? "" : "es");
 	if (!stop_signal)
 		ret = run_loop(&s);
 	if (stop_signal)

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * test_agg.c - aggregation of spans and process events (agg.c) and the
+ * per-latency-range time split (split.c).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agg.h"
+#include "split.h"
+
+static const struct op_info ops[] = {
+	{ .name = "plain", .category = "", .func = "plain", .path = "/x",
+	  .error_mode = PROBE_ERR_NONE },
+	{ .name = "lt0", .category = "db", .func = "lt0", .path = "/x",
+	  .error_mode = PROBE_ERR_RET_LT0, .bytes_src = OT_BYTES_RET },
+	{ .name = "eq0", .category = "", .func = "eq0", .path = "/x",
+	  .error_mode = PROBE_ERR_RET_EQ0 },
+};
+
+static struct ot_span span(uint32_t pid, uint32_t op, uint64_t dur, int64_t ret)
+{
+	struct ot_span sp = {
+		.kind = OT_EV_SPAN, .op_id = op, .tgid = pid, .tid = pid, .dur_ns = dur, .ret = ret,
+	};
+	return sp;
+}
+
+static const struct op_stats *find(const struct agg *a, uint32_t pid, uint32_t op)
+{
+	for (size_t i = 0; i < agg__nr_stats(a); i++) {
+		const struct op_stats *s = agg__stats_at(a, i);
+
+		if (s->pid == pid && s->op_id == op)
+			return s;
+	}
+	return NULL;
+}
+
+static void test_agg_counts_per_pid_and_op(void **state)
+{
+	struct agg *a = agg__new(ops, 3);
+	(void)state;
+
+	assert_non_null(a);
+	for (int i = 0; i < 1000; i++) {
+		struct ot_span sp = span(100 + i % 3, i % 2, 1000 + i, 0);
+
+		assert_int_equal(agg__add_span(a, &sp, 0), 0);
+	}
+	assert_int_equal(agg__nr_pids(a), 3);
+	assert_int_equal(agg__nr_stats(a), 6);
+	/* i % 3 == 0 and i % 2 == 0: i % 6 == 0 -> 167 of 0..999 */
+	assert_int_equal(find(a, 100, 0)->total.calls, 167);
+	assert_int_equal(find(a, 100, 0)->total.lat.count, 167);
+	assert_int_equal(agg__pid_at(a, 0)->spans + agg__pid_at(a, 1)->spans +
+				 agg__pid_at(a, 2)->spans, 1000);
+	agg__free(a);
+}
+
+static void test_agg_errors_by_mode(void **state)
+{
+	struct agg *a = agg__new(ops, 3);
+	const struct op_stats *s;
+	(void)state;
+
+	for (int i = 0; i < 30; i++) {
+		struct ot_span sp = span(1, 1, 10, i % 3 == 0 ? -ENOENT : i % 3 == 1 ? -EAGAIN : 64);
+		struct ot_span z = span(1, 2, 10, i % 2 ? 0 : 0x1000);
+		struct ot_span p = span(1, 0, 10, -1);
+
+		sp.flags = OT_SPAN_F_BYTES;
+		sp.bytes = sp.ret;
+		agg__add_span(a, &sp, 0);
+		agg__add_span(a, &z, 0);
+		agg__add_span(a, &p, 0);
+	}
+	s = find(a, 1, 1);
+	assert_int_equal(s->total.errors, 20);
+	assert_int_equal(s->total.nerrs, 2);
+	assert_int_equal(s->total.errs[0].code, ENOENT);
+	assert_int_equal(s->total.errs[0].count, 10);
+	assert_int_equal(s->total.errs[1].code, EAGAIN);
+	assert_int_equal(find(a, 1, 2)->total.errors, 15);
+	assert_int_equal(find(a, 1, 0)->total.errors, 0); /* error=none */
+	agg__free(a);
+}
+
+static void test_agg_bad_op_id(void **state)
+{
+	struct agg *a = agg__new(ops, 3);
+	struct ot_span sp = span(1, 3, 10, 0);
+	(void)state;
+
+	assert_int_equal(agg__add_span(a, &sp, 0), -ERANGE);
+	assert_int_equal(agg__bad_records(a), 1);
+	assert_int_equal(agg__nr_stats(a), 0);
+	agg__free(a);
+}
+
+static void test_agg_interval_reset(void **state)
+{
+	struct agg *a = agg__new(ops, 3);
+	struct ot_span sp = span(7, 0, 500, 0);
+	const struct op_stats *s;
+	(void)state;
+
+	agg__add_span(a, &sp, 0);
+	agg__add_span(a, &sp, 0);
+	agg__interval_reset(a);
+	agg__add_span(a, &sp, 0);
+	s = find(a, 7, 0);
+	assert_int_equal(s->total.calls, 3);
+	assert_int_equal(s->iv.calls, 1);
+	assert_int_equal(s->iv.lat.count, 1);
+	agg__free(a);
+}
+
+static void test_agg_split_and_counts(void **state)
+{
+	struct agg *a = agg__new(ops, 3);
+	const struct op_stats *s;
+	(void)state;
+
+	for (int i = 0; i < 100; i++) {
+		struct ot_span sp = span(1, 0, i < 99 ? 1000 : 100000, 0);
+
+		sp.flags = OT_SPAN_F_SPLIT | OT_SPAN_F_FAULTS;
+		sp.oncpu_ns = i < 99 ? 900 : 1000;
+		sp.iowait_ns = i < 99 ? 0 : 99000;
+		sp.offcpu_ns = sp.dur_ns - sp.oncpu_ns - sp.iowait_ns;
+		sp.nvcsw = 1;
+		sp.minflt = 2;
+		agg__add_span(a, &sp, 0);
+	}
+	s = find(a, 1, 0);
+	assert_int_equal(s->total.split.total.calls, 100);
+	assert_int_equal(s->total.split.total.oncpu_ns, 99 * 900 + 1000);
+	assert_int_equal(s->total.counted_calls, 100);
+	assert_int_equal(s->total.nvcsw, 100);
+	assert_int_equal(s->total.minflt, 200);
+	agg__free(a);
+}
+
+static void test_split_tail_separates_slow_calls(void **state)
+{
+	struct split_hist h = {};
+	struct split_sums tail;
+	(void)state;
+
+	for (int i = 0; i < 990; i++) {
+		struct split_sums one = { .calls = 1, .wall_ns = 1000, .oncpu_ns = 1000 };
+
+		assert_int_equal(split__add(&h, &one), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		struct split_sums one = { .calls = 1, .wall_ns = 1000000, .iowait_ns = 990000,
+					  .oncpu_ns = 10000 };
+
+		assert_int_equal(split__add(&h, &one), 0);
+	}
+	assert_int_equal(h.total.calls, 1000);
+	split__tail(&h, 500000, &tail);
+	assert_int_equal(tail.calls, 10);
+	assert_int_equal(tail.iowait_ns, 10 * 990000);
+	split__tail(&h, 0, &tail);
+	assert_int_equal(tail.calls, 1000);
+	/* A threshold inside a bin counts the whole bin (bins are <= 19% wide). */
+	split__tail(&h, 1100, &tail);
+	assert_int_equal(tail.calls, 10);
+	split__tail(&h, 999, &tail);
+	assert_int_equal(tail.calls, 1000);
+	split__reset(&h);
+	assert_int_equal(h.total.calls, 0);
+	split__tail(&h, 0, &tail);
+	assert_int_equal(tail.calls, 0);
+	split__free(&h);
+}
+
+static void test_split_extremes(void **state)
+{
+	struct split_hist h = {};
+	struct split_sums tail, zero = { .calls = 1 }, max = { .calls = 1, .wall_ns = UINT64_MAX };
+	(void)state;
+
+	assert_int_equal(split__add(&h, &zero), 0);
+	assert_int_equal(split__add(&h, &max), 0);
+	split__tail(&h, UINT64_MAX - 1, &tail);
+	assert_int_equal(tail.calls, 1);
+	split__free(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_agg_counts_per_pid_and_op),
+		cmocka_unit_test(test_agg_errors_by_mode),
+		cmocka_unit_test(test_agg_bad_op_id),
+		cmocka_unit_test(test_agg_interval_reset),
+		cmocka_unit_test(test_agg_split_and_counts),
+		cmocka_unit_test(test_split_tail_separates_slow_calls),
+		cmocka_unit_test(test_split_extremes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
