@@ -87,6 +87,18 @@ enum calib_class calib__classify_file(const char *path, uint64_t offset)
 	return n > 0 ? calib__classify(buf, n) : CALIB_STEPPED;
 }
 
+bool calib__insn_steppable_file(const char *path, uint64_t offset)
+{
+	uint8_t b = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, &b, 1, offset) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	/* In 64-bit mode 0x62 always starts an EVEX prefix (BOUND is gone). */
+	return n == 1 && b != 0x62;
+}
+
 static int main_object_base(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;

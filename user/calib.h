@@ -13,6 +13,7 @@
 #ifndef OPTRACE_CALIB_H
 #define OPTRACE_CALIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,15 @@ enum calib_class calib__classify(const uint8_t *insn, size_t n);
  * conservative, larger bias).
  */
 enum calib_class calib__classify_file(const char *path, uint64_t offset);
+
+/*
+ * Whether single-stepping the x86-64 instruction at insn out of line keeps
+ * the program correct.  EVEX-encoded (AVX-512) instructions are refused:
+ * on this project's 6.18 kernel a single-stepped `vpbroadcastb %esi,%ymm17`
+ * (glibc's __strchr_evex) loses its result, so the traced program computes
+ * wrong answers.  false also when the file cannot be read.
+ */
+bool calib__insn_steppable_file(const char *path, uint64_t offset);
 
 /*
  * Finds the file and file offset of the calibration function of class c in

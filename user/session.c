@@ -75,6 +75,47 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * Probing an instruction the kernel cannot single-step correctly would
+ * change what the traced program computes: refuse a function named
+ * exactly, leave it out of a glob with a warning.
+ */
+static int drop_unsafe_probes(struct session *s)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < s->probes.n; i++) {
+		struct probe_target *pt = &s->probes.v[i];
+		const struct probe_spec *spec = &s->cfg->specs[pt->spec_idx];
+
+		if (calib__insn_steppable_file(pt->path, pt->offset)) {
+			s->probes.v[kept++] = *pt;
+			continue;
+		}
+		if (!strpbrk(spec->func, "*?[")) {
+			pr_err("cannot probe %s:%s safely: its first instruction is AVX-512 (EVEX), "
+			       "which the kernel's uprobe single-step corrupts; probe its caller",
+			       pt->path, pt->func);
+			for (size_t j = i; j < s->probes.n; j++)
+				s->probes.v[kept++] = s->probes.v[j];
+			s->probes.n = kept;
+			return OT_EXIT_USAGE;
+		}
+		pr_warn("leaving out %s:%s (first instruction AVX-512: cannot be probed safely)",
+			pt->path, pt->func);
+		free(pt->path);
+		free(pt->func);
+		free(pt->op_name);
+		free(pt->category);
+	}
+	s->probes.n = kept;
+	if (!kept && s->cfg->nspecs) {
+		pr_err("no function left to probe");
+		return OT_EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int resolve_probes(struct session *s)
 {
 	const struct trace_config *cfg = s->cfg;
@@ -87,6 +128,9 @@ static int resolve_probes(struct session *s)
 		pr_err("%s", err);
 		return OT_EXIT_USAGE;
 	}
+	ret = drop_unsafe_probes(s);
+	if (ret)
+		return ret;
 	s->ops = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->ops));
 	if (!s->ops)
 		return OT_EXIT_ENV;
@@ -551,7 +595,7 @@ static int session_run(const struct trace_config *cfg)
 			pr_err("cannot run %s: %s", cfg->cmd[0], strerror(-err));
 			waitpid(s.cmd.pid, NULL, 0);
 			s.cmd_exited = true;
-			ret = 127;
+			ret = err == -ENOENT ? 127 : 126; /* as shells: not found, not runnable */
 			goto cleanup;
 		}
 	}

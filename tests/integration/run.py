@@ -1,15 +1,11 @@
 #!/usr/bin/env python3
-"""Integration tests for optrace: load the real BPF programs, trace the
-target program tests/targets/workload and compare optrace's figures with
-what the target measured itself or knows exactly.
+"""Integration tests for optrace: load the real BPF programs, trace the target
+program tests/targets/workload and compare optrace's figures with what the
+target measured itself or knows exactly.   Usage: run.py [-k SUBSTRING]
 
-    python3 tests/integration/run.py [-k SUBSTRING]
-
-Needs root and BPF (`make && make targets` first). Without them the tests
-that load BPF are skipped, except with CI=true, where they fail: a missing
-BPF capability must fail CI. Every subprocess has a hard timeout.
-Prints one PASS/FAIL/SKIP line per test and a summary line; exits 1 if
-anything failed. Python 3 standard library only.
+Needs root and BPF (`make && make targets` first); without them the tests that
+load BPF are skipped, or failed with CI=true. Every subprocess has a timeout.
+One PASS/FAIL/SKIP line per test, a summary line, exit 1 if anything failed.
 """
 import argparse
 import json
@@ -56,16 +52,15 @@ def near(got, want, rel):
 def kill_group(p):
     try:
         os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
+    except OSError:  # already gone
         pass
 
 
 def run(args, timeout=TIMEOUT):
     """Runs args to completion; returns CompletedProcess (text stdout/stderr)."""
     args = [str(a) for a in args]
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         stdin=subprocess.DEVNULL, text=True, cwd=ROOT,
-                         start_new_session=True)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -79,9 +74,8 @@ def run(args, timeout=TIMEOUT):
 
 def spawn(args):
     """Starts args in the background; killed at the end of the test."""
-    p = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=ROOT,
-                         start_new_session=True)
+    p = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
     CHILDREN.append(p)
     return p
 
@@ -100,24 +94,21 @@ def reap_children():
 
 def read_line(p, prefix, timeout=10, stream="stdout"):
     """Reads p's stdout (or stderr) until a line starting with prefix; returns it."""
-    f, key = getattr(p, stream), "_buf_" + stream
-    deadline = time.monotonic() + timeout
-    buf = getattr(p, key, b"")
+    f, key, deadline = getattr(p, stream), "_buf_" + stream, time.monotonic() + timeout
     while True:
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            setattr(p, key, buf)
+        lines = getattr(p, key, b"").split(b"\n")
+        for i, line in enumerate(lines[:-1]):
             if line.decode(errors="replace").startswith(prefix):
+                setattr(p, key, b"\n".join(lines[i + 1:]))
                 return line.decode(errors="replace")
-        setattr(p, key, buf)
+        setattr(p, key, lines[-1])
         left = deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or not select.select([f], [], [], left)[0]:
             raise Fail("no %r line from %s within %ss" % (prefix, p.args[:3], timeout))
-        if select.select([f], [], [], left)[0]:
-            chunk = os.read(f.fileno(), 4096)
-            if not chunk:
-                raise Fail("%s closed %s before a %r line" % (p.args[:3], stream, prefix))
-            buf += chunk
+        chunk = os.read(f.fileno(), 4096)
+        check(chunk, "%s closed %s before a %r line" % (p.args[:3], stream, prefix))
+        setattr(p, key, lines[-1] + chunk)
+        setattr(p, "_log_" + stream, getattr(p, "_log_" + stream, b"") + chunk)  # for stderr_of
 
 
 def wait_exit(p, timeout, what):
@@ -131,7 +122,7 @@ def stderr_of(p):
     """What an exited background process wrote on stderr (never blocks)."""
     if p.poll() is None:
         return ""
-    text = getattr(p, "_buf_stderr", b"")
+    text = getattr(p, "_log_stderr", b"")  # what read_line consumed, then the rest
     if select.select([p.stderr], [], [], 1)[0]:
         text += os.read(p.stderr.fileno(), 65536)
     return text.decode(errors="replace").strip()
@@ -152,9 +143,9 @@ def wait_paused(pid, timeout=10):
         time.sleep(0.01)
 
 
-def start_target(*args):
-    """Starts the workload in a mode that prints `ready pid=N`; returns (proc, pid)."""
-    p = spawn([WORKLOAD] + list(args))
+def start_target(*args, prog=WORKLOAD):
+    """Starts prog (workload) in a mode that prints `ready pid=N`; returns (proc, pid)."""
+    p = spawn([prog] + list(args))
     pid = int(read_line(p, "ready pid=").split("=")[1])
     check(pid == p.pid, "target says pid=%d, it is %d" % (pid, p.pid))
     return p, pid
@@ -171,16 +162,10 @@ def kv(text):
 def parse_docs(text):
     """Concatenated JSON documents -> list."""
     dec, docs, i = json.JSONDecoder(), [], 0
-    while True:
-        while i < len(text) and text[i].isspace():
-            i += 1
-        if i >= len(text):
-            return docs
-        try:
-            doc, i = dec.raw_decode(text, i)
-        except json.JSONDecodeError as e:
-            raise Fail("bad JSON report: %s" % e)
+    while text[i:].strip():
+        doc, i = dec.raw_decode(text, len(text) - len(text[i:].lstrip()))
         docs.append(doc)
+    return docs
 
 
 def out_file():
@@ -201,9 +186,8 @@ def read_report(path, fmt="json"):
     if fmt != "json":
         return text
     docs = parse_docs(text)
-    check(docs, "empty report file")
-    for d in docs:
-        check(d.get("schema") == "optrace.report", "not an optrace report: %.80s" % d)
+    check(docs and all(d.get("schema") == "optrace.report" for d in docs),
+          "no optrace reports in: %.200r" % text)
     return docs
 
 
@@ -230,10 +214,10 @@ def trace_live(pids, probes, extra=(), fmt="json", output=True):
     return p, out
 
 
-def stop_live(p, out, sig=signal.SIGINT):
+def stop_live(p, out, sig=signal.SIGINT, timeout=10):
     """Signals a trace_live optrace; it must exit 0. Returns its final report."""
     p.send_signal(sig)
-    rc = wait_exit(p, 10, "optrace after %s" % sig.name)
+    rc = wait_exit(p, timeout, "optrace after %s" % sig.name)
     check(rc == 0, "optrace exited %d after %s: %s" % (rc, sig.name, stderr_of(p)))
     return final(read_report(out))
 
@@ -261,7 +245,8 @@ def calls(doc, name):
 
 
 def no_loss(doc):
-    check(doc["loss"]["spans_lost"] == 0, "spans lost: %s" % doc["loss"])
+    loss = doc["loss"]
+    check(loss["spans_lost"] == loss["proc_lost"] == loss["bad_records"] == 0, "loss: %s" % loss)
 
 
 def probe(func, opts=""):
@@ -292,8 +277,9 @@ def test_exact_count_command():
     docs, target, _ = trace([probe("op_fast")],
                             ["sh", "-c", "echo pid=$$; exec %s count 1000" % WORKLOAD])
     o = op(final(docs), "op_fast")
-    check(o["pid"] == target["pid"], "op pid %d, command pid %d" % (o["pid"], target["pid"]))
-    check(o["calls"] == 1000, "op_fast calls %d, want 1000 (exec'd command)" % o["calls"])
+    check(o["pid"] == target["pid"] and o["calls"] == 1000,
+          "exec'd command pid %d: op_fast pid %d, %d calls (want 1000)"
+          % (target["pid"], o["pid"], o["calls"]))
 
 
 @bpf
@@ -339,8 +325,8 @@ def test_nested_and_recursive():
           % (lo["self_mean"], lo["mean"]))
     ratio = lo["p50"] / inner["latency_ns"]["p50"]
     check(ratio >= 1.8, "op_outer p50 / op_inner p50 = %.2f, want >= 1.8" % ratio)
-    check(not any(doc["loss"][k] for k in ("spans_lost", "stack_mismatch", "stack_overflow")),
-          "loss or stack errors: %s" % doc["loss"])
+    no_loss(doc)
+    check(doc["loss"]["stack_mismatch"] == doc["loss"]["stack_overflow"] == 0, "stack errors")
 
 
 @bpf
@@ -358,10 +344,9 @@ def test_errors_by_errno():
     docs, target, _ = trace([probe("op_err", ",error=ret<0,name=lookup,category=db")],
                             [WORKLOAD, "errors", 3000])
     o = op(final(docs), "lookup")
-    check((o["func"], o["category"], o["error_mode"]) == ("op_err", "db", "ret<0"),
-          "func/category/error_mode: %s %s %s" % (o["func"], o["category"], o["error_mode"]))
-    check(o["calls"] == 3000, "op_err calls %d, want 3000" % o["calls"])
-    check(o["errors"] == 2000, "errors %d, want 2000" % o["errors"])
+    got = (o["func"], o["category"], o["error_mode"], o["calls"], o["errors"])
+    check(got == ("op_err", "db", "ret<0", 3000, 2000), "func, category, error_mode, calls, "
+          "errors: %s, want op_err db ret<0 3000 2000" % (got,))
     by = {e["name"]: e for e in o["errors_by_code"]}
     for name, code in (("ENOENT", 2), ("EAGAIN", 11)):
         check(name in by, "no %s in errors_by_code %s" % (name, o["errors_by_code"]))
@@ -412,25 +397,50 @@ def _stop_with(sig):
     check(alive(pid), "target died when optrace got %s" % sig.name)
 
 
-def _stop_test(sig):
-    fn = bpf(lambda: _stop_with(sig))
-    fn.__name__ = "test_stop_on_" + sig.name.lower()
-    return fn
-
-
-for _sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-    globals()["test_stop_on_" + _sig.name.lower()] = _stop_test(_sig)
+for _sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # test_stop_on_sigint, ...
+    _fn = bpf(lambda sig=_sig: _stop_with(sig))
+    _fn.__name__ = "test_stop_on_" + _sig.name.lower()
+    globals()[_fn.__name__] = _fn
 
 
 @bpf
-def test_two_pids():
-    (_, a), (_, b) = start_target("loop", 0, 1), start_target("loop", 0, 2)
-    p, out = trace_live([a, b], [probe("op_sleep")])
+def test_exit_fast_with_many_probes():
+    # Detaching uprobes one at a time costs ~100 ms each: 50 would take 5 s.
+    # The default attach mode (uprobe_multi) detaches each file's probes in
+    # one kernel operation.  (--perf-uprobes, the fallback for kernels
+    # without uprobe_multi, is measured by the benchmarks: on this kernel its
+    # teardown is serialised, ~120 ms per probe, whatever optrace does.)
+    _, pid = start_target("loop", 0, 1)
+    p, out = trace_live([pid], ["libc:str*", "libc:mem*"])
+    t0 = time.monotonic()
+    meta, took = stop_live(p, out, timeout=60)["meta"], time.monotonic() - t0
+    check(meta["attach_mode"] == "uprobe_multi", "attach mode %s" % meta["attach_mode"])
+    check(meta["nr_probes"] >= 50, "only %d probes" % meta["nr_probes"])
+    check(took < 1.5, "exit with %d probes took %.2f s, want < 1.5 s" % (meta["nr_probes"], took))
+
+
+@bpf
+def test_tracing_keeps_results_right():
+    # Tracing must not change what the traced code computes (see strchr_check.py):
+    # glibc's __strchr_evex starts with an AVX-512 instruction whose result the
+    # kernel loses when it single-steps it, so optrace must refuse it by name...
+    r = run(optrace_args(["libc:strchr"], cmd=[WORKLOAD, "count", 1], output=out_file()))
+    check(r.returncode == 2 and "AVX-512" in r.stderr,
+          "libc:strchr: exit %d, stderr %r; want 2 and a message" % (r.returncode, r.stderr))
+    # ...leave it out of globs, and trace the rest without changing results.
+    check_py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "strchr_check.py")
+    tp, pid = start_target(check_py, prog=sys.executable)
+    p, out = trace_live([pid], ["libc:str*"])
     time.sleep(1)
-    per_pid = {o["pid"]: o["calls"] for o in ops(stop_live(p, out), "op_sleep")}
-    check(set(per_pid) == {a, b} and all(per_pid.values()), "calls per pid %s" % per_pid)
-    check(per_pid[a] > 1.4 * per_pid[b], "1 ms loop %d calls, 2 ms loop %d" % (per_pid[a],
-                                                                            per_pid[b]))
+    doc = stop_live(p, out)
+    tp.send_signal(signal.SIGUSR1)
+    line = read_line(tp, "calls=")
+    names = {o["name"] for o in doc["ops"]}
+    check("strchr" not in names and "strlen" in names, "ops traced: %s" % sorted(names))
+    check(line.endswith(" bad=0"), "strchr gave wrong results while traced: %s" % line)
+    r = run(optrace_args(["libc:str*"], cmd=[sys.executable, "-c", "pass"],
+                         extra=["--no-follow"], output=out_file()))
+    check(r.returncode == 0, "-- python3 -c pass: exit %d %s" % (r.returncode, r.stderr.strip()))
 
 
 @bpf
@@ -447,11 +457,9 @@ def usage_error(args, *words):
     r = run([OPTRACE] + list(args), timeout=30)
     what = "optrace %s" % " ".join(str(a) for a in args)
     check(r.returncode == 2, "%s: exit %d, want 2; stderr %r" % (what, r.returncode, r.stderr))
-    lines = r.stderr.strip().splitlines()
-    check(len(lines) == 1 and lines[0].startswith("optrace: "),
-          "%s: want one 'optrace: ' line on stderr, got %r" % (what, r.stderr))
-    for w in words:
-        check(w in lines[0], "%s: %r not in %r" % (what, w, lines[0]))
+    one = r.stderr.count("\n") == 1 and r.stderr.startswith("optrace: ")
+    check(one and all(w in r.stderr for w in words),
+          "%s: want one 'optrace: ' line on stderr with %s, got %r" % (what, words, r.stderr))
 
 
 @bpf
@@ -461,12 +469,10 @@ def test_input_errors_need_target():
     check(not os.path.exists("/proc/%d" % p.pid), "pid %d reused already" % p.pid)
     usage_error(["trace", "-p", p.pid, "-u", probe("op_fast")], "no such process")
     _, live = start_target("loop", 0, 1)
-    usage_error(["trace", "-p", live, "-u", probe("no_such_func")], "not found",
-                "no_such_func", "optrace list")
-    usage_error(["trace", "-u", probe("no_such_func"), "--", WORKLOAD, "count", 1],
-                "not found", "optrace list")
-    usage_error(["trace", "-u", "/nonexistent/bin:main", "--", WORKLOAD, "count", 1],
-                "not found")
+    nf, cmd = probe("no_such_func"), ["--", WORKLOAD, "count", 1]
+    usage_error(["trace", "-p", live, "-u", nf], "not found", "no_such_func", "optrace list")
+    usage_error(["trace", "-u", nf] + cmd, "not found", "no_such_func", "optrace list")
+    usage_error(["trace", "-u", "/nonexistent/bin:main"] + cmd, "not found")
     usage_error(["trace", "-p", live, "-u", "/nonexistent/bin:main"], "not found")
     check(alive(live), "target died")
 
@@ -511,8 +517,7 @@ def test_glob_probe():
         check(calls(doc, name) == n, "%s calls %d, want %d" % (name, calls(doc, name), n))
     names = {o["name"] for o in doc["ops"]}
     check({"op_sleep", "op_err", "op_bytes"} <= names, "glob missed ops: %s" % sorted(names))
-    check(doc["meta"]["nr_probes"] == len(names), "nr_probes %d, %d ops"
-          % (doc["meta"]["nr_probes"], len(names)))
+    check(doc["meta"]["nr_probes"] == len(names), "nr_probes vs ops %s" % sorted(names))
 
 
 @bpf
@@ -549,19 +554,30 @@ def test_follow_fork():
     doc = final(trace([probe("op_fast")], [WORKLOAD, "fork", 2, 100], ["--no-follow"])[0])
     check(calls(doc, "op_fast") == 0 and len(doc["pids"]) == 1,
           "children traced with --no-follow: %s" % doc["pids"])
+    # -p --follow: a shell started before optrace runs the workload afterwards.
+    go = os.path.join(TMP, "go")
+    sh = spawn(["sh", "-c", "while [ ! -e %s ]; do sleep 0.05; done; %s count 1000"
+                % (go, WORKLOAD)])
+    p, out = trace_live([sh.pid], [probe("op_fast")], ["--follow"])
+    open(go, "w").close()
+    check(wait_exit(p, 15, "optrace -p --follow") == 0, "optrace: %s" % stderr_of(p))
+    o = op(final(read_report(out)), "op_fast")
+    check(o["calls"] == 1000 and o["pid"] != sh.pid, "-p --follow: op_fast %s" % o)
 
 
 @bpf
-def test_duration_stops_live_trace():
-    _, pid = start_target("loop", 0, 1)
+def test_duration_two_pids():
+    (_, a), (_, b) = start_target("loop", 0, 1), start_target("loop", 0, 2)
     out, t0 = out_file(), time.monotonic()
-    r = run(optrace_args([probe("op_sleep")], pids=[pid], extra=["-d", "1s"], output=out), 15)
+    r = run(optrace_args([probe("op_sleep")], pids=[a, b], extra=["-d", "1s"], output=out), 15)
     check(r.returncode == 0, "exit %d: %s" % (r.returncode, r.stderr.strip()))
     check(time.monotonic() - t0 < 5, "-d 1s took %.1fs" % (time.monotonic() - t0))
     doc = final(read_report(out))
     check(near(doc["meta"]["window_s"], 1.0, 0.3), "window_s %s" % doc["meta"]["window_s"])
-    check(calls(doc, "op_sleep") > 100, "op_sleep calls %d" % calls(doc, "op_sleep"))
-    check(alive(pid), "target died")
+    per_pid = {o["pid"]: o["calls"] for o in ops(doc, "op_sleep")}
+    check(set(per_pid) == {a, b} and per_pid[a] > 1.4 * per_pid[b] > 50,
+          "1 ms and 2 ms loops: calls per pid %s" % per_pid)
+    check(alive(a) and alive(b), "a target died")
 
 
 @bpf
@@ -574,18 +590,14 @@ def test_text_report():
 
 
 def _p50_runs(func, mode, extra, runs=3):
-    """Median over runs of (p50, bias_ns) of func in `workload MODE 20000`; flags."""
+    """Medians over runs of func's p50 and bias_ns in `workload MODE 20000`; compensated flags."""
     got = []
     for _ in range(runs):
-        docs, _, _ = trace([probe(func)], [WORKLOAD, mode, 20000], extra=extra)
-        d = final(docs)
-        o = op(d, func)
-        bias = o.get("bias_ns", d["meta"].get("bias_ns"))  # per op since bias_ns/class
-        comp = o.get("compensated", d["meta"]["compensated"])
-        check(comp is d["meta"]["compensated"], "op and meta disagree on compensated")
-        got.append((o["latency_ns"]["p50"], bias or 0, comp))
-    med = lambda i: sorted(g[i] for g in got)[runs // 2]
-    return med(0), med(1), [g[2] for g in got]
+        d = final(trace([probe(func)], [WORKLOAD, mode, 20000], extra)[0])
+        o = op(d, func)  # bias_ns per op (emulated or single-stepped probe), else in meta
+        got.append((o["latency_ns"]["p50"], o.get("bias_ns", d["meta"].get("bias_ns")) or 0,
+                    d["meta"]["compensated"]))
+    return [sorted(g[i] for g in got)[runs // 2] for i in (0, 1)] + [[g[2] for g in got]]
 
 
 @bpf
@@ -639,9 +651,8 @@ def capability():
     """Returns why BPF tests cannot run, or None."""
     if os.geteuid() != 0:
         return "not root"
-    for f in (OPTRACE, WORKLOAD):
-        if not os.access(f, os.X_OK):
-            return "%s not built (make && make targets)" % os.path.relpath(f, ROOT)
+    if not (os.access(OPTRACE, os.X_OK) and os.access(WORKLOAD, os.X_OK)):
+        return "optrace or the workload not built (make && make targets)"
     try:
         r = run([OPTRACE, "trace", "-u", probe("op_fast"), "--", WORKLOAD, "count", 1])
     except Fail as e:
