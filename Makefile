@@ -29,7 +29,9 @@ endif
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux -Ibpf \
 	      -Wall -Werror -MMD -MP
 
-BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+# ops.bpf.o defines the shared maps and must come first: libbpf 1.1's linker
+# mis-resolves extern maps used by an object linked before their definition.
+BPF_SRCS  := bpf/ops.bpf.c $(filter-out bpf/ops.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
@@ -40,9 +42,10 @@ SKEL	  := $(OUT)/optrace.skel.h
 TEST_hist_MODS	 := hist
 TEST_probes_MODS := probes binpath elfsym log
 TEST_units_MODS	 := units
-TEST_agg_MODS	 := agg hist split errnames
+TEST_agg_MODS	 := agg hist split blkio errnames
 TEST_render_MODS := render_text render_json render_res hist units errnames sysmon
 TEST_sysmon_MODS := sysmon
+TEST_blkio_MODS := blkio hist
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)

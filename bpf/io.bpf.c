@@ -31,8 +31,9 @@
  * The issue program decides by itself whether it may create entries (the
  * same test, as a CO-RE relocation), so the loader has nothing to tell it.
  *
- * All reads go through BPF_CORE_READ so that the tp_btf programs and their
- * raw_tp twins share one body (raw_tp arguments are untyped pointers).
+ * The tp_btf programs and their raw_tp twins share one body per event; the
+ * body takes a compile-time constant `btf` saying which kind of program it
+ * is inlined into (see RQ_FIELD).
  */
 #include "maps.bpf.h"
 
@@ -41,17 +42,13 @@ extern const volatile __u64 targ_wakeup_bytes;
 
 /* Requests from traced processes that are in flight at once.  A queue holds
  * a few hundred at most, so being full means entries leaked (see the stale
- * rule in on_issue); no counter index is spare, so it is not counted. */
+ * rule in on_issue); a full map is counted (OT_CNT_BIO_MAPFULL). */
 #define IO_MAX_INFLIGHT 16384
 
-/* From include/linux/blk_types.h: the op is the low REQ_OP_BITS of cmd_flags,
- * and these values have been stable since 4.10. */
-#define REQ_OP_BITS	    8
-#define REQ_OP_MASK	    ((1u << REQ_OP_BITS) - 1)
-#define KREQ_OP_READ	    0
-#define KREQ_OP_WRITE	    1
-#define KREQ_OP_FLUSH	    2
-#define KREQ_OP_DISCARD	    3
+/* include/linux/blk_types.h (macros, so not in vmlinux.h): the op is the low
+ * REQ_OP_BITS of cmd_flags; layout and enum req_op values stable since 4.10. */
+#define REQ_OP_BITS 8
+#define REQ_OP_MASK ((1u << REQ_OP_BITS) - 1)
 
 /* One in-flight request. */
 struct io_req {
@@ -78,6 +75,16 @@ struct request___old {
 	struct gendisk *rq_disk;
 } __attribute__((preserve_access_index));
 
+/*
+ * A field of the request.  In tp_btf programs rq is a BTF-typed pointer and
+ * a plain (CO-RE relocated) load is allowed: about 200 ns cheaper per
+ * completion than the helper calls.  raw_tp arguments are plain integers to
+ * the verifier, so their twins read with bpf_probe_read_kernel.  btf is a
+ * literal in every caller and clang drops the other arm after inlining; if
+ * it ever did not, the raw_tp programs would fail to load, not misbehave.
+ */
+#define RQ_FIELD(btf, rq, field) ((btf) ? (rq)->field : BPF_CORE_READ(rq, field))
+
 static __always_inline __u64 rq_key(struct request *rq)
 {
 	return (__u64)(unsigned long)rq;
@@ -95,47 +102,63 @@ static __always_inline bool have_io_start(void)
 }
 
 /* Whole-disk device number, MKDEV style (major << 20 | minor). */
-static __always_inline __u32 rq_dev(struct request *rq)
+static __always_inline __u32 rq_dev(struct request *rq, const bool btf)
 {
-	struct gendisk *disk = NULL;
 	struct request___old *old = (void *)rq;
+	struct gendisk *disk = NULL;
 
 	if (bpf_core_field_exists(struct request_queue, disk))
-		disk = BPF_CORE_READ(rq, q, disk);
+		disk = btf ? rq->q->disk : BPF_CORE_READ(rq, q, disk);
 	else if (bpf_core_field_exists(old->rq_disk))
-		disk = BPF_CORE_READ(old, rq_disk);
+		disk = BPF_CORE_READ(old, rq_disk); /* < 5.17: rare, keep it simple */
 	if (disk)
-		return (__u32)BPF_CORE_READ(disk, major) << 20 |
-		       (__u32)BPF_CORE_READ(disk, first_minor);
+		return (__u32)RQ_FIELD(btf, disk, major) << 20 |
+		       (__u32)RQ_FIELD(btf, disk, first_minor);
 	/* No disk pointer at all: the partition the request was accounted to
 	 * (set only when the queue keeps IO statistics, hence last). */
 	if (bpf_core_field_exists(rq->part))
-		return BPF_CORE_READ(rq, part, bd_dev);
+		return btf ? rq->part->bd_dev : BPF_CORE_READ(rq, part, bd_dev);
 	return 0;
 }
 
-static __always_inline __u32 bio_op(__u32 cmd_flags)
+/* The mask of REQ_* flag __bit in cmd_flags, 0 if this kernel lacks it.  The
+ * bit numbers moved between kernels, hence CO-RE enum relocations. */
+#define REQ_FLAG(__bit)                                                  \
+	(bpf_core_enum_value_exists(enum req_flag_bits, __bit) &&        \
+	 bpf_core_enum_value(enum req_flag_bits, __bit) < 32 ?           \
+		 1u << bpf_core_enum_value(enum req_flag_bits, __bit) : 0)
+
+static __always_inline __u32 bio_op(__u32 cmd_flags, __u64 bytes)
 {
 	switch (cmd_flags & REQ_OP_MASK) {
-	case KREQ_OP_READ:
+	case REQ_OP_READ:
 		return OT_BIO_READ;
-	case KREQ_OP_WRITE:
-		return OT_BIO_WRITE;
-	case KREQ_OP_FLUSH:
+	case REQ_OP_WRITE:
+		/* fsync's cache flush (blkdev_issue_flush) is an empty write
+		 * with PREFLUSH, not a REQ_OP_FLUSH: call it what it is.  The
+		 * flush machinery clears PREFLUSH before completion, so test
+		 * the emptiness (no other write carries no data). */
+		return bytes ? OT_BIO_WRITE : OT_BIO_FLUSH;
+	case REQ_OP_FLUSH:
 		return OT_BIO_FLUSH;
-	case KREQ_OP_DISCARD:
+	case REQ_OP_DISCARD:
 		return OT_BIO_DISCARD;
 	default:
 		return OT_BIO_OTHER;
 	}
 }
 
-/* Records the current task as the submitter of rq (traced tasks only). */
-static __always_inline int on_start(struct request *rq)
+/*
+ * Records the current task as the submitter of rq (traced tasks only).
+ * io_start fires once per request, so an entry already there is stale and
+ * replaced.  insert fires again when a requeued request goes back to the
+ * queue: a live entry (not issued: requeue cleared it) keeps its start.
+ */
+static __always_inline int on_start(struct request *rq, const bool reinsert)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 key = rq_key(rq);
-	struct io_req r = {};
+	struct io_req r = {}, *e;
 
 	/* Filter first: block events are frequent and mostly not ours.  A
 	 * stale entry left under this pointer by an untraced submitter's
@@ -143,11 +166,17 @@ static __always_inline int on_start(struct request *rq)
 	 * untraced requests cost one lookup only. */
 	if (!ot_tgid_traced(pid_tgid >> 32))
 		return 0;
+	if (reinsert) {
+		e = bpf_map_lookup_elem(&io_reqs, &key);
+		if (e && !e->issue_ns)
+			return 0;
+	}
 	r.start_ns = bpf_ktime_get_ns();
 	r.tgid = pid_tgid >> 32;
 	r.tid = (__u32)pid_tgid;
-	/* Full map: the request goes unattributed (no spare counter). */
-	bpf_map_update_elem(&io_reqs, &key, &r, BPF_ANY);
+	/* Full map: the request goes unattributed, counted. */
+	if (bpf_map_update_elem(&io_reqs, &key, &r, BPF_ANY))
+		ot_count(OT_CNT_BIO_MAPFULL);
 	return 0;
 }
 
@@ -165,11 +194,15 @@ static __always_inline int on_issue(struct request *rq)
 	}
 	/*
 	 * No entry, or a stale one: an entry that was issued already belongs
-	 * to an earlier use of this request struct whose completion we missed
-	 * (attach order, flush sequences), because requeue clears issue_ns.
+	 * to an earlier use of this request struct whose completion we never
+	 * saw (attached after it, or a completion the kernel did not trace),
+	 * because requeue clears issue_ns.  Dropping it here keeps a lost
+	 * completion from attributing the next, unrelated request.
 	 */
-	if (e)
+	if (e) {
+		ot_count(OT_CNT_BIO_STALE);
 		bpf_map_delete_elem(&io_reqs, &key);
+	}
 	/*
 	 * With block_io_start every request passed through it, so a request
 	 * without an entry was not submitted by a traced task (or is the
@@ -186,7 +219,8 @@ static __always_inline int on_issue(struct request *rq)
 	r.issue_ns = now;
 	r.tgid = pid_tgid >> 32;
 	r.tid = (__u32)pid_tgid;
-	bpf_map_update_elem(&io_reqs, &key, &r, BPF_ANY);
+	if (bpf_map_update_elem(&io_reqs, &key, &r, BPF_ANY))
+		ot_count(OT_CNT_BIO_MAPFULL);
 	return 0;
 }
 
@@ -211,13 +245,14 @@ static __always_inline int on_merge(struct request *rq)
 	return 0;
 }
 
-static __always_inline int on_complete(struct request *rq, __s32 error, __u32 nr_bytes)
+static __always_inline int on_complete(struct request *rq, __s32 error, __u32 nr_bytes,
+				       const bool btf)
 {
 	__u64 now = bpf_ktime_get_ns();
 	__u64 key = rq_key(rq);
 	struct io_req *e = bpf_map_lookup_elem(&io_reqs, &key);
-	__u32 cmd_flags, sync_bit;
 	struct ot_bio *b;
+	__u32 cmd_flags;
 	__u64 avail, t0;
 
 	if (!e)
@@ -227,7 +262,7 @@ static __always_inline int on_complete(struct request *rq, __s32 error, __u32 nr
 	 * remain means a partial completion (a driver completing a request in
 	 * pieces); the request lives on and completes again later.
 	 */
-	if (nr_bytes < BPF_CORE_READ(rq, __data_len)) {
+	if (nr_bytes < RQ_FIELD(btf, rq, __data_len)) {
 		e->done_bytes += nr_bytes;
 		if (error && !e->error)
 			e->error = error;
@@ -240,16 +275,15 @@ static __always_inline int on_complete(struct request *rq, __s32 error, __u32 nr
 		bpf_map_delete_elem(&io_reqs, &key);
 		return 0;
 	}
-	cmd_flags = BPF_CORE_READ(rq, cmd_flags);
-	sync_bit = bpf_core_enum_value(enum req_flag_bits, __REQ_SYNC);
+	cmd_flags = RQ_FIELD(btf, rq, cmd_flags);
 	b->kind = OT_EV_BIO;
 	b->tgid = e->tgid;
 	b->tid = e->tid;
-	b->dev = rq_dev(rq);
-	b->op = bio_op(cmd_flags);
-	b->flags = (sync_bit < 32 && (cmd_flags & (1u << sync_bit))) ? OT_BIO_F_SYNC : 0;
-	b->sector = BPF_CORE_READ(rq, __sector);
+	b->dev = rq_dev(rq, btf);
 	b->bytes = e->done_bytes + nr_bytes;
+	b->op = bio_op(cmd_flags, b->bytes);
+	b->flags = cmd_flags & REQ_FLAG(__REQ_SYNC) ? OT_BIO_F_SYNC : 0;
+	b->sector = RQ_FIELD(btf, rq, __sector);
 	b->start_ns = e->start_ns;
 	/* Never issued (a flush the flush machinery completed on its own):
 	 * queue time unknown, everything counts as service. */
@@ -268,13 +302,13 @@ static __always_inline int on_complete(struct request *rq, __s32 error, __u32 nr
 SEC("tp_btf/block_io_start")
 int BPF_PROG(handle_block_io_start, struct request *rq)
 {
-	return on_start(rq);
+	return on_start(rq, false);
 }
 
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(handle_block_rq_insert, struct request *rq)
 {
-	return on_start(rq);
+	return on_start(rq, true);
 }
 
 SEC("tp_btf/block_rq_issue")
@@ -299,19 +333,19 @@ SEC("tp_btf/block_rq_complete")
 int BPF_PROG(handle_block_rq_complete, struct request *rq, blk_status_t error,
 	     unsigned int nr_bytes)
 {
-	return on_complete(rq, error, nr_bytes);
+	return on_complete(rq, error, nr_bytes, true);
 }
 
 SEC("raw_tp/block_io_start")
 int BPF_PROG(handle_block_io_start_raw, struct request *rq)
 {
-	return on_start(rq);
+	return on_start(rq, false);
 }
 
 SEC("raw_tp/block_rq_insert")
 int BPF_PROG(handle_block_rq_insert_raw, struct request *rq)
 {
-	return on_start(rq);
+	return on_start(rq, true);
 }
 
 SEC("raw_tp/block_rq_issue")
@@ -336,5 +370,5 @@ SEC("raw_tp/block_rq_complete")
 int BPF_PROG(handle_block_rq_complete_raw, struct request *rq, blk_status_t error,
 	     unsigned int nr_bytes)
 {
-	return on_complete(rq, error, nr_bytes);
+	return on_complete(rq, error, nr_bytes, false);
 }

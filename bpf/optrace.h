@@ -170,7 +170,9 @@ struct ot_bio {
 #define OT_CNT_THREADS_FULL   5 /* thread-stack map full: call not timed */
 #define OT_CNT_TGIDS_FULL     6 /* filter map full: a forked child not followed */
 #define OT_CNT_BIO_LOST	      7 /* ring-buffer reserve failed for a block request record */
-#define OT_CNT_MAX	      8
+#define OT_CNT_BIO_STALE      8 /* block request whose completion was never seen */
+#define OT_CNT_BIO_MAPFULL    9 /* block request map full: request not attributed */
+#define OT_CNT_MAX	      16
 
 struct ot_counters {
 	__u64 c[OT_CNT_MAX];
@@ -181,7 +183,7 @@ _Static_assert(sizeof(struct ot_span) == 112, "ot_span ABI size");
 _Static_assert(sizeof(struct ot_thread) == 80, "ot_thread ABI size");
 _Static_assert(sizeof(struct ot_thread_state) == 64, "ot_thread_state ABI size");
 _Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
-_Static_assert(sizeof(struct ot_counters) == 64, "ot_counters ABI size");
+_Static_assert(sizeof(struct ot_counters) == 128, "ot_counters ABI size");
 _Static_assert(sizeof(struct ot_bio) == 72, "ot_bio ABI size");
 #endif
 

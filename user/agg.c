@@ -22,6 +22,7 @@ struct agg {
 	size_t nstats, capstats;
 	struct pid_stats *pids;
 	size_t npids, cappids;
+	struct blkio *bio, *bio_iv;   /* block IO: run, interval */
 	struct thread_stats *threads; /* exited threads */
 	size_t nthreads, capthreads;
 	struct op_stats *last; /* one-entry cache: consecutive spans often share a pair */
@@ -49,8 +50,10 @@ struct agg *agg__new(const struct op_info *ops, size_t nops)
 	a->nops = nops;
 	a->nslots = 64;
 	a->slots = calloc(a->nslots, sizeof(*a->slots));
-	if (!a->slots) {
-		free(a);
+	a->bio = blkio__new();
+	a->bio_iv = blkio__new();
+	if (!a->slots || !a->bio || !a->bio_iv) {
+		agg__free(a);
 		return NULL;
 	}
 	return a;
@@ -75,6 +78,8 @@ void agg__free(struct agg *a)
 	free(a->slots);
 	free(a->pids);
 	free(a->threads);
+	blkio__free(a->bio);
+	blkio__free(a->bio_iv);
 	free(a);
 }
 
@@ -286,6 +291,20 @@ int agg__add_proc(struct agg *a, const struct ot_proc *pe)
 	return 0;
 }
 
+int agg__add_bio(struct agg *a, const struct ot_bio *rec)
+{
+	int err = blkio__add(a->bio, rec);
+
+	if (!err)
+		err = blkio__add(a->bio_iv, rec);
+	return err;
+}
+
+struct blkio *agg__blkio(const struct agg *a, bool interval)
+{
+	return interval ? a->bio_iv : a->bio;
+}
+
 int agg__add_thread(struct agg *a, const struct ot_thread *te)
 {
 	struct thread_stats *t;
@@ -333,6 +352,13 @@ int agg__note_pid(struct agg *a, uint32_t pid, const char *comm)
 
 void agg__interval_reset(struct agg *a)
 {
+	struct blkio *fresh = blkio__new();
+
+	/* On ENOMEM the interval keeps accumulating: better than no data. */
+	if (fresh) {
+		blkio__free(a->bio_iv);
+		a->bio_iv = fresh;
+	}
 	for (size_t i = 0; i < a->nstats; i++) {
 		struct op_window *w = &a->order[i]->iv;
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "blkio.h"
 #include "hist.h"
 #include "optrace.h"
 #include "probes.h"
@@ -99,6 +100,10 @@ int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns);
 int agg__add_thread(struct agg *a, const struct ot_thread *te);
 size_t agg__nr_threads(const struct agg *a);
 const struct thread_stats *agg__thread_at(const struct agg *a, size_t i);
+/* Accounts a completed block request (run and interval windows). */
+int agg__add_bio(struct agg *a, const struct ot_bio *rec);
+/* Block IO over the run or the current interval (name lookups cache: not const). */
+struct blkio *agg__blkio(const struct agg *a, bool interval);
 /* Accounts a process event (fork/exec/exit). */
 int agg__add_proc(struct agg *a, const struct ot_proc *pe);
 /* Notes a pid with its command name (for pids given with -p). */

@@ -51,6 +51,10 @@ static int handle_record(void *ctx, void *data, size_t size)
 			e->bad++;
 		break;
 	}
+	case OT_EV_BIO:
+		if (size < sizeof(struct ot_bio) || agg__add_bio(e->agg, data))
+			e->bad++;
+		break;
 	case OT_EV_THREAD:
 		if (size < sizeof(struct ot_thread) || agg__add_thread(e->agg, data))
 			e->bad++;

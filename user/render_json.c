@@ -75,6 +75,9 @@ static json_t *loss_json(const struct report_loss *l, bool *ok)
 	put(j, "stack_mismatch", ju64(l->stack_mismatch), ok);
 	put(j, "threads_full", ju64(l->threads_full), ok);
 	put(j, "tgids_full", ju64(l->tgids_full), ok);
+	put(j, "bio_lost", ju64(l->bio_lost), ok);
+	put(j, "bio_stale", ju64(l->bio_stale), ok);
+	put(j, "bio_mapfull", ju64(l->bio_mapfull), ok);
 	put(j, "bad_records", ju64(l->bad_records), ok);
 	return j;
 }

@@ -38,7 +38,7 @@ void render_res__text_pid(FILE *f, const struct report_pid *p)
 	const struct sysmon_pid_rates *rt = &r->rates;
 	char a[FMT], b[FMT], c[FMT], d[FMT];
 
-	if (!p->has_res)
+	if (!p->has_res && !p->nbio)
 		return;
 	if (r->has_proc) {
 		fprintf(f, "  cpu      %.1f%% (user %.1f%%, system %.1f%%)", rt->cpu_pct,
@@ -69,6 +69,19 @@ void render_res__text_pid(FILE *f, const struct report_pid *p)
 		fprintf(f, "  runq     %" PRIu64 " waits for a CPU: p50 %s, p90 %s, p99 %s, max %s\n",
 			p->runq_count, ns(p->runq_p50, a), ns(p->runq_p90, b), ns(p->runq_p99, c),
 			ns(p->runq_max, d));
+	for (size_t i = 0; i < p->nbio; i++) {
+		const struct report_bio *o = &p->bio[i];
+
+		fprintf(f, "  block    %s %s: %" PRIu64 " requests (%.1f/s), %s (%s/s)",
+			o->dev_name, o->op, o->count, o->iops, bytes(o->bytes, a),
+			bytes(o->bytes_rate, b));
+		if (o->errors)
+			fprintf(f, ", %" PRIu64 " errors", o->errors);
+		fprintf(f, "\n           latency p50 %s, p90 %s, p99 %s, max %s;", ns(o->p50, a),
+			ns(o->p90, b), ns(o->p99, c), ns(o->max, d));
+		fprintf(f, " device p50 %s, p99 %s; queued %s on average\n", ns(o->svc_p50, a),
+			ns(o->svc_p99, b), ns(o->queue_mean > 0 ? (uint64_t)o->queue_mean : 0, c));
+	}
 	for (size_t i = 0; i < p->nthreads; i++) {
 		const struct res_thread *t = &p->threads[i];
 
@@ -162,11 +175,33 @@ static json_t *proc_json(const struct res_pid *r, bool *ok)
 
 json_t *render_res__json_pid(const struct report_pid *p, bool *ok)
 {
-	json_t *j, *threads;
+	json_t *j, *threads, *bio;
 
-	if (!p->has_res)
+	if (!p->has_res && !p->nbio)
 		return json_null();
 	j = json_object();
+	bio = json_array();
+	for (size_t i = 0; bio && i < p->nbio; i++) {
+		const struct report_bio *o = &p->bio[i];
+		json_t *b = json_object();
+
+		put(b, "dev", jstr(o->dev_name), ok);
+		put(b, "op", jstr(o->op), ok);
+		put(b, "count", ju64(o->count), ok);
+		put(b, "bytes", ju64(o->bytes), ok);
+		put(b, "errors", ju64(o->errors), ok);
+		put(b, "iops", jreal(o->iops), ok);
+		put(b, "bytes_per_s", jreal(o->bytes_rate), ok);
+		put(b, "p50_ns", ju64(o->p50), ok);
+		put(b, "p90_ns", ju64(o->p90), ok);
+		put(b, "p99_ns", ju64(o->p99), ok);
+		put(b, "max_ns", ju64(o->max), ok);
+		put(b, "device_p50_ns", ju64(o->svc_p50), ok);
+		put(b, "device_p99_ns", ju64(o->svc_p99), ok);
+		put(b, "queue_mean_ns", jreal(o->queue_mean), ok);
+		append(bio, b, ok);
+	}
+	put(j, "block_io", bio, ok);
 	put(j, "proc", p->res.has_proc ? proc_json(&p->res, ok) : json_null(), ok);
 	put(j, "sched", p->res.has_acct ? acct_json(&p->res.acct, ok) : json_null(), ok);
 	if (p->runq_count) {

@@ -190,6 +190,38 @@ static int fill_threads(struct report_pid *rp, const struct agg *a, const struct
 	return 0;
 }
 
+static int fill_bio(struct report_pid *rp, struct blkio *b, double window_s)
+{
+	size_t lo = blkio__stats_lower_bound(b, rp->pid), hi = blkio__stats_lower_bound(b, rp->pid + 1);
+
+	if (hi <= lo)
+		return 0;
+	rp->bio = calloc(hi - lo, sizeof(*rp->bio));
+	if (!rp->bio)
+		return -ENOMEM;
+	for (size_t i = lo; i < hi; i++) {
+		const struct blkio_stats *s = blkio__stats_at(b, i);
+		struct report_bio *o = &rp->bio[rp->nbio++];
+
+		o->dev = s->dev;
+		o->dev_name = blkio__dev_name(b, s->dev);
+		o->op = blkio__op_name(s->op);
+		o->count = s->count;
+		o->bytes = s->bytes;
+		o->errors = s->errors;
+		o->iops = window_s > 0 ? s->count / window_s : 0;
+		o->bytes_rate = window_s > 0 ? s->bytes / window_s : 0;
+		o->p50 = hist__percentile(&s->total, 50);
+		o->p90 = hist__percentile(&s->total, 90);
+		o->p99 = hist__percentile(&s->total, 99);
+		o->max = s->total.max;
+		o->svc_p50 = hist__percentile(&s->service, 50);
+		o->svc_p99 = hist__percentile(&s->service, 99);
+		o->queue_mean = s->count ? (double)s->queue_ns / s->count : 0;
+	}
+	return 0;
+}
+
 static int fill_res(struct report_pid *rp, const struct agg *a, const struct res *res,
 		    bool threads, bool interval)
 {
@@ -222,7 +254,7 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 	memset(out, 0, sizeof(*out));
 	out->meta = *meta;
 	out->loss = *loss;
-	out->loss.bad_records += agg__bad_records(a);
+	out->loss.bad_records += agg__bad_records(a) + blkio__bad_records(agg__blkio(a, false));
 	out->ops = calloc(nrows ? nrows : 1, sizeof(*out->ops));
 	out->pids = calloc(npids ? npids : 1, sizeof(*out->pids));
 	if (!out->ops || !out->pids || !seen) {
@@ -238,7 +270,8 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 		rp->comm = p->comm;
 		rp->exited = p->exited;
 		rp->exit_code = p->exit_code;
-		if (res && fill_res(rp, a, res, threads, interval)) {
+		if ((res && fill_res(rp, a, res, threads, interval)) ||
+		    fill_bio(rp, agg__blkio(a, interval), meta->window_s)) {
 			free(seen);
 			report__free(out);
 			return -ENOMEM;
@@ -280,6 +313,7 @@ void report__free(struct report *r)
 	for (size_t i = 0; r->pids && i < r->npids; i++) {
 		hist__free(&r->pids[i].res.runq);
 		free(r->pids[i].threads);
+		free(r->pids[i].bio);
 	}
 	free(r->ops);
 	free(r->pids);

@@ -66,6 +66,18 @@ struct report_op {
 	double nvcsw_per_call, nivcsw_per_call, minflt_per_call, majflt_per_call;
 };
 
+/* Block IO of one process to one device, of one kind (read, write...). */
+struct report_bio {
+	uint32_t dev;
+	const char *dev_name;
+	const char *op;		/* "read", "write", "flush", "discard", "other" */
+	uint64_t count, bytes, errors;
+	double iops, bytes_rate; /* over the window */
+	uint64_t p50, p90, p99, max; /* submit to completion, ns */
+	uint64_t svc_p50, svc_p99;   /* issue to completion (device time), ns */
+	double queue_mean;	     /* submit to issue, ns */
+};
+
 struct report_pid {
 	uint32_t pid;
 	const char *comm;
@@ -78,6 +90,8 @@ struct report_pid {
 	uint64_t runq_count, runq_p50, runq_p90, runq_p99, runq_max;
 	struct res_thread *threads;	/* --threads: live and exited, by tid (owned) */
 	size_t nthreads;
+	struct report_bio *bio;		/* block IO it submitted, by device and kind (owned) */
+	size_t nbio;
 };
 
 /* Loss and drop figures; every report shows them, zeros included. */
@@ -89,6 +103,9 @@ struct report_loss {
 	uint64_t stack_mismatch;  /* open ops skipped by longjmp/unwinding */
 	uint64_t threads_full;
 	uint64_t tgids_full;
+	uint64_t bio_lost;	  /* block request records: ring buffer full */
+	uint64_t bio_stale;	  /* block requests whose completion was never seen */
+	uint64_t bio_mapfull;	  /* block requests not attributed: map full */
 	uint64_t bad_records;	  /* records userspace could not account */
 };
 

@@ -342,6 +342,9 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	loss->stack_mismatch = c.c[OT_CNT_STACK_MISMATCH];
 	loss->threads_full = c.c[OT_CNT_THREADS_FULL];
 	loss->tgids_full = c.c[OT_CNT_TGIDS_FULL];
+	loss->bio_lost = c.c[OT_CNT_BIO_LOST];
+	loss->bio_stale = c.c[OT_CNT_BIO_STALE];
+	loss->bio_mapfull = c.c[OT_CNT_BIO_MAPFULL];
 	loss->bad_records = events__nr_bad(s->events);
 }
 

@@ -109,15 +109,33 @@ static size_t tp_progs_choose(struct optrace_bpf *s, struct tp_prog *v)
 		TP_PROG(s, "sched_switch", handle_sched_switch),
 		TP_PROG(s, "sched_wakeup", handle_sched_wakeup),
 		TP_PROG(s, "sched_wakeup_new", handle_sched_wakeup_new),
+		TP_PROG(s, "block_io_start", handle_block_io_start),
+		TP_PROG(s, "block_rq_insert", handle_block_rq_insert),
+		TP_PROG(s, "block_rq_issue", handle_block_rq_issue),
+		TP_PROG(s, "block_rq_requeue", handle_block_rq_requeue),
+		TP_PROG(s, "block_rq_merge", handle_block_rq_merge),
+		TP_PROG(s, "block_rq_complete", handle_block_rq_complete),
 	};
 	struct btf *vmlinux = btf__load_vmlinux_btf();
-	size_t n = sizeof(all) / sizeof(all[0]);
+	/* A block request's submitter is attributed at block_io_start (6.5+,
+	 * called where the bio becomes a request), else at block_rq_insert. */
+	bool io_start = kernel_has_tp_btf(vmlinux, "block_io_start");
+	size_t n = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		v[i] = all[i];
-		v[i].chosen_btf = kernel_has_tp_btf(vmlinux, v[i].tp);
-		bpf_program__set_autoload(v[i].btf, v[i].chosen_btf);
-		bpf_program__set_autoload(v[i].raw, !v[i].chosen_btf);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		bool use = !(io_start ? !strcmp(all[i].tp, "block_rq_insert") :
+					!strcmp(all[i].tp, "block_io_start"));
+
+		if (!use) {
+			bpf_program__set_autoload(all[i].btf, false);
+			bpf_program__set_autoload(all[i].raw, false);
+			continue;
+		}
+		v[n] = all[i];
+		v[n].chosen_btf = kernel_has_tp_btf(vmlinux, v[n].tp);
+		bpf_program__set_autoload(v[n].btf, v[n].chosen_btf);
+		bpf_program__set_autoload(v[n].raw, !v[n].chosen_btf);
+		n++;
 	}
 	btf__free(vmlinux);
 	return n;
