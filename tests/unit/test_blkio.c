@@ -32,49 +32,7 @@
 #define DEV_SDB1 BLKIO_MKDEV(8, 17)
 #define DEV_NONE BLKIO_MKDEV(4095, 1048575) /* largest encodable: never a real disk */
 
-/*
- * calloc is interposed (so it cannot be static) to drive the -ENOMEM
- * paths: while calloc_fail_after >= 0, that many calls succeed and the next
- * one fails.  It forwards to malloc + memset, the memset through a volatile
- * pointer so that the compiler cannot fold the pair back into calloc.
- * valgrind replaces calloc even in the executable: the test that needs a
- * failure checks calloc_can_fail() and skips without it (as test_hist does).
- */
-static int calloc_fail_after = -1;
-static void *(*const volatile zero_fill)(void *, int, size_t) = memset;
-
-void *calloc(size_t n, size_t size)
-{
-	void *p;
-
-	if (calloc_fail_after == 0) {
-		calloc_fail_after = -1;
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (calloc_fail_after > 0)
-		calloc_fail_after--;
-	if (size && n > SIZE_MAX / size) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	p = malloc(n * size);
-	if (p)
-		zero_fill(p, 0, n * size);
-	return p;
-}
-
-static int calloc_can_fail(void)
-{
-	static void *(*const volatile calloc_fn)(size_t, size_t) = calloc;
-	void *p;
-
-	calloc_fail_after = 0;
-	p = calloc_fn(1, 1);
-	calloc_fail_after = -1;
-	free(p);
-	return p == NULL;
-}
+#include "failalloc.h"
 
 static struct ot_bio rec(uint32_t pid, uint32_t dev, uint32_t op, uint64_t bytes,
 			 uint64_t queue_ns, uint64_t service_ns)

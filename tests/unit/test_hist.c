@@ -28,51 +28,7 @@
 #define POW2(k)	      (UINT64_C(1) << (k))
 #define NS_PER_SEC    UINT64_C(1000000000)
 
-/*
- * calloc is interposed (so it cannot be static) to drive hist's -ENOMEM
- * paths: while calloc_fail_after >= 0, that many calls succeed and the next
- * one fails.  It forwards to malloc + memset, the memset through a volatile
- * pointer so the compiler cannot fold the pair back into a calloc call;
- * malloc stays the real one, so ASan, valgrind and libc's own callers work.
- * valgrind replaces calloc even in the main executable, so the tests that
- * need a failure check calloc_can_fail() first and skip without it.
- */
-static int calloc_fail_after = -1;
-static void *(*const volatile zero_fill)(void *, int, size_t) = memset;
-
-void *calloc(size_t n, size_t size)
-{
-	void *p;
-
-	if (calloc_fail_after == 0) {
-		calloc_fail_after = -1;
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (calloc_fail_after > 0)
-		calloc_fail_after--;
-	if (size && n > SIZE_MAX / size) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	p = malloc(n * size);
-	if (p)
-		zero_fill(p, 0, n * size);
-	return p;
-}
-
-/* Whether arming calloc_fail_after takes effect (not under valgrind). */
-static int calloc_can_fail(void)
-{
-	static void *(*const volatile calloc_fn)(size_t, size_t) = calloc;
-	void *p;
-
-	calloc_fail_after = 0;
-	p = calloc_fn(1, 1);
-	calloc_fail_after = -1;
-	free(p);
-	return p == NULL;
-}
+#include "failalloc.h"
 
 struct fixture {
 	struct hist a, b, c;
