@@ -645,6 +645,254 @@ def test_list():
     check(r.returncode == 2, "list 999999999: exit %d, want 2" % r.returncode)
 
 
+# ---------------------------------------------------------------- time split
+# Where an op's time went (on-CPU, run queue, IO wait, other off-CPU), per-PID
+# resources and the system snapshot.  Each SPLIT_CASES run is traced once and
+# shared by the tests that read it.
+
+SPLIT_CASES = {  # name: (op, workload arguments, calls)
+    "spin": ("op_spin", ["spin", 200, 1000], 200),              # 1 ms busy: on-CPU
+    "sleep": ("op_sleep", ["sleep", 100, 2], 100),               # 2 ms nanosleep: off-CPU
+    "contend": ("op_spin", ["contend", 3, 200, 1000], 600),     # 3 spinners on CPU 0
+}
+SPLIT_PARTS = ("oncpu", "runq", "iowait", "offcpu")
+_split_docs = {}
+
+
+def split_run(case):
+    """(final report, op) of SPLIT_CASES[case], traced on first use."""
+    func, args, n = SPLIT_CASES[case]
+    if case not in _split_docs:
+        docs, _, _ = trace([probe(func)], [WORKLOAD] + args)
+        doc = final(docs)
+        o = op(doc, func)
+        check(o["calls"] == n, "%s: %s calls %d, want %d" % (case, func, o["calls"], n))
+        no_loss(doc)
+        _split_docs[case] = doc
+    return _split_docs[case], op(_split_docs[case], func)
+
+
+def time_split(o, part="all"):
+    ts = o["time_split"]
+    check(ts is not None and ts.get(part) is not None,
+          "%s: no time_split.%s in %s" % (o["name"], part, ts))
+    return ts[part]
+
+
+def shares(s):
+    return ", ".join("%s %.3f" % (k, s[k + "_share"]) for k in SPLIT_PARTS)
+
+
+def resources(doc, pid=None):
+    """resources of pid (or of the only pid) in doc; checked not null."""
+    found = [e for e in doc["pids"] if pid is None or e["pid"] == pid]
+    check(len(found) == 1, "pid %s: %d entries in pids %s" % (pid, len(found), doc["pids"]))
+    res = found[0]["resources"]
+    check(res is not None, "pid %d: resources null" % found[0]["pid"])
+    return res
+
+
+@bpf
+def test_split_spin_oncpu():
+    # A spinner never blocks, and runs unless something else holds its CPU:
+    # on a busy 2-CPU VM it can wait for one now and then, so a run whose
+    # missing on-CPU time went to the run queue is retried (3 runs in all).
+    seen = []
+    for _ in range(3):
+        if seen:  # a fresh run
+            del _split_docs["spin"]
+        _, o = split_run("spin")
+        s = time_split(o)
+        check(s["calls"] == 200, "time_split.all.calls %d, want 200" % s["calls"])
+        check(s["iowait_share"] + s["offcpu_share"] < 0.02, "spin blocked: %s" % shares(s))
+        if s["oncpu_share"] >= 0.95:
+            return
+        seen.append(shares(s))
+        check(s["oncpu_share"] + s["runq_share"] >= 0.98, "spin: oncpu_share < 0.95: %s"
+              % shares(s))
+    raise Fail("spin: oncpu_share < 0.95 in 3 runs: %s" % "; ".join(seen))
+
+
+@bpf
+def test_split_sleep_offcpu():
+    _, o = split_run("sleep")
+    s = time_split(o)
+    check(s["calls"] == 100, "time_split.all.calls %d, want 100" % s["calls"])
+    check(s["offcpu_share"] >= 0.95 and s["iowait_share"] < 0.02,
+          "sleep: want offcpu_share >= 0.95, iowait_share < 0.02: %s" % shares(s))
+
+
+@bpf
+def test_split_contend_runq():
+    # 3 spinners pinned to CPU 0: each runs 1/3 of the time, waits 2/3.
+    doc, o = split_run("contend")
+    s = time_split(o)
+    check(0.4 <= s["runq_share"] <= 0.85 and 0.15 <= s["oncpu_share"] <= 0.6,
+          "3 threads on 1 CPU: want runq_share 0.4..0.85 (~0.67), oncpu_share 0.15..0.6 "
+          "(~0.33): %s" % shares(s))
+    rl = resources(doc)["runq_latency_ns"]
+    check(rl is not None and rl["count"] > 0 and rl["p50"] > 0, "pid runq_latency_ns %s" % rl)
+    pc = o["per_call"]
+    check(pc is not None and pc["involuntary_switches"] > 0, "per_call %s" % pc)
+
+
+@bpf
+def test_split_adds_up():
+    # Per call, the kernel side takes all four parts from the same clock as
+    # the wall time: the sums agree within rounding.
+    bad = []
+    for case in SPLIT_CASES:
+        _, o = split_run(case)
+        for part in ("all", "tail"):
+            s = time_split(o, part)
+            total = sum(s[k + "_share"] for k in SPLIT_PARTS)
+            means = sum(s[k + "_mean_ns"] for k in SPLIT_PARTS)
+            if abs(total - 1) > 0.005 or abs(means - s["wall_mean_ns"]) > 0.005 * s["wall_mean_ns"]:
+                bad.append("%s %s: shares sum to %.4f, means to %.0f ns of wall_mean_ns %.0f"
+                           % (case, part, total, means, s["wall_mean_ns"]))
+    check(not bad, "; ".join(bad))
+
+
+@bpf
+def test_split_pid_sched_covers_ops():
+    # The ops run in the process: its on-CPU and run-queue time in the window
+    # holds theirs, and a process that waited for a CPU was switched out.
+    bad = []
+    for case in ("spin", "contend"):
+        doc, o = split_run(case)
+        s, sched = time_split(o), resources(doc)["sched"]
+        check(sched is not None, "%s: resources.sched null" % case)
+        for k in ("oncpu", "runq"):
+            in_ops = s["calls"] * s[k + "_mean_ns"]
+            if sched[k + "_ns"] < 0.97 * in_ops - 1e6:
+                bad.append("%s: pid sched.%s_ns %d < %.0f ns in op %s calls"
+                           % (case, k, sched[k + "_ns"], in_ops, o["name"]))
+        if sched["runq_waits"] > 0 and sched["switches"] == 0:
+            bad.append("%s: pid sched.switches 0 with %d runq_waits"
+                       % (case, sched["runq_waits"]))
+    check(not bad, "; ".join(bad))
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid from /proc/PID/stat, in seconds."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()  # fields[0] is field 3 (state)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@bpf
+def test_pid_only_resources():
+    tp = spawn([WORKLOAD, "spin", 100000, 1000])  # ~100 s of spinning, killed below
+    pid = tp.pid
+    time.sleep(0.3)
+    p, out = trace_live([pid], [], extra=["-d", "2"])  # returns once "Tracing" is printed
+    cpu0, t0 = cpu_ticks(pid), time.time_ns()
+    rc = wait_exit(p, 15, "optrace -p -d 2")
+    cpu1, t1 = cpu_ticks(pid), time.time_ns()
+    tp.kill()
+    check(rc == 0, "optrace -p %d -d 2 (no -u): exit %d: %s" % (pid, rc, stderr_of(p)))
+    doc = final(read_report(out))
+    res = resources(doc, pid)
+    proc, sched = res["proc"], res["sched"]
+    check(proc is not None and sched is not None, "proc %s, sched %s" % (proc, sched))
+    rate = (cpu1 - cpu0) / ((t1 - t0) / 1e9)  # CPUs used, per /proc, in our window
+    check(abs(proc["cpu_pct"] - 100 * rate) <= 10, "cpu_pct %.1f, /proc says %.1f%%"
+          % (proc["cpu_pct"], 100 * rate))
+    window_ns = doc["meta"]["end_unix_ns"] - doc["meta"]["start_unix_ns"]
+    want = rate * window_ns  # /proc's CPU time, scaled to optrace's window
+    check(near(sched["oncpu_ns"], want, 0.15), "sched.oncpu_ns %d in a %.2f s window, /proc "
+          "says %.0f ns (%.1f%% of a CPU): more than 15%% apart"
+          % (sched["oncpu_ns"], window_ns / 1e9, want, 100 * rate))
+    check(proc["threads"] >= 1 and (proc["rss_bytes"] or 0) > 0 and proc["fds"] >= 3,
+          "threads %s, rss_bytes %s, fds %s" % (proc["threads"], proc["rss_bytes"], proc["fds"]))
+
+
+def _workers(res, pid):
+    threads = res.get("threads")
+    check(threads is not None, "no resources.threads with --threads")
+    return threads, [t for t in threads if t["tid"] != pid]
+
+
+@bpf
+def test_threads_breakdown():
+    # A command: its 3 spinners ran ~200 ms each on CPU 0, and have exited.
+    docs, _, _ = trace([probe("op_spin")], [WORKLOAD, "contend", 3, 200, 1000], ["--threads"])
+    doc = final(docs)
+    pid = op(doc, "op_spin")["pid"]
+    threads, workers = _workers(resources(doc, pid), pid)
+    check(len(workers) >= 3, "%d worker threads listed: %s" % (len(workers), threads))
+    tids = [t["tid"] for t in threads]
+    check(len(set(tids)) == len(tids), "a thread listed twice: %s" % threads)
+    for t in threads:
+        check(t["comm"] == "workload" and t["alive"] is False,
+              "exited thread %d: comm %r alive %r: %s" % (t["tid"], t["comm"], t["alive"], t))
+    for t in workers:
+        on = t["sched"]["oncpu_ns"]
+        check(0.1e9 <= on <= 0.3e9, "thread %d: oncpu_ns %d, want ~200 ms" % (t["tid"], on))
+    # A live process: its threads are alive, with a CPU%.
+    tp = spawn([WORKLOAD, "contend", 3, 100000, 1000])
+    time.sleep(0.3)
+    p, out = trace_live([tp.pid], [], extra=["-d", "1", "--threads"])
+    check(wait_exit(p, 15, "optrace -p --threads -d 1") == 0, "optrace: %s" % stderr_of(p))
+    tp.kill()
+    threads, workers = _workers(resources(final(read_report(out)), tp.pid), tp.pid)
+    tids = [t["tid"] for t in threads]
+    check(len(set(tids)) == len(tids), "live: a thread listed twice: %s" % threads)
+    live = [t for t in workers if t["alive"] is True and t["comm"] == "workload"
+            and (t["cpu_pct"] or 0) > 0 and t["sched"]["oncpu_ns"] > 0]
+    check(len(live) >= 3, "live threads with cpu_pct and oncpu_ns: %d of %s"
+          % (len(live), threads))
+
+
+@bpf
+def test_system_snapshot():
+    doc, _ = split_run("spin")
+    sy = doc["system"]
+    check(sy is not None, "system null")
+    cpu = sum(sy["cpu_pct"].values())
+    check(abs(cpu - 100) <= 1, "cpu_pct values sum to %.2f: %s" % (cpu, sy["cpu_pct"]))
+    check(sy["ncpus"] == os.cpu_count(), "ncpus %s, os.cpu_count() %d"
+          % (sy["ncpus"], os.cpu_count()))
+    check(0 < sy["mem_used_pct"] < 100, "mem_used_pct %s" % sy["mem_used_pct"])
+    mem = [int(line.split()[1]) * 1024 for line in open("/proc/meminfo")
+           if line.startswith("MemTotal:")]
+    check(sy["mem_total_bytes"] == mem[0], "mem_total_bytes %s, /proc/meminfo %d"
+          % (sy["mem_total_bytes"], mem[0]))
+    check(len(sy["load"]) == 3 and all(x >= 0 for x in sy["load"]), "load %s" % sy["load"])
+    fs = [f for f in sy["filesystems"] if f["total_bytes"] > 0 and 0 <= f["used_pct"] <= 100]
+    check(fs, "no filesystem with used_pct in 0..100: %s" % sy["filesystems"])
+    for res in ("cpu", "memory", "io"):
+        if os.path.exists("/proc/pressure/" + res):
+            check(sy["pressure"][res] is not None, "/proc/pressure/%s exists, pressure.%s null"
+                  % (res, res))
+
+
+@bpf
+def test_split_text_report():
+    text, _, _ = trace([probe("op_spin")], [WORKLOAD, "spin", 50, 1000], fmt="text")
+    lines = text.splitlines()
+    for prefix in ("    time     on-cpu", "  sched", "system: cpu"):
+        check(any(line.startswith(prefix) for line in lines),
+              "no line starting %r in the text report:\n%s" % (prefix, text))
+
+
+@bpf
+def test_split_tail():
+    # demo: 2% of db_query calls sleep 20 ms instead of 1 ms.  p99 falls among
+    # the slow ones, so the tail is those (binned: maybe all 2%), all asleep.
+    docs, _, _ = trace([probe("db_query")], [WORKLOAD, "demo", 3])
+    o = op(final(docs), "db_query")
+    a, t = time_split(o), time_split(o, "tail")
+    check(0 < t["calls"] <= 0.03 * a["calls"], "tail %d calls of %d, want 1..3%% (the slow "
+          "2%%)" % (t["calls"], a["calls"]))
+    check(t["wall_mean_ns"] > 5 * a["wall_mean_ns"] and t["wall_mean_ns"] >= 15e6,
+          "tail wall_mean_ns %.0f, all %.0f: want > 5x and >= 15 ms"
+          % (t["wall_mean_ns"], a["wall_mean_ns"]))
+    check(o["time_split"]["tail_threshold_ns"] >= 15e6, "tail_threshold_ns %s, want >= 15 ms"
+          % o["time_split"]["tail_threshold_ns"])
+    check(t["offcpu_share"] >= 0.9, "tail (20 ms sleeps): %s" % shares(t))
+
+
 # ---------------------------------------------------------------- runner
 
 def capability():
