@@ -125,12 +125,17 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 	return 0;
 }
 
+/* Tolerance of the split's sum: the entry snapshot and start_ns share one
+ * timestamp, so only clock reads at exit differ (ns apart). */
+#define SPLIT_SLACK_NS 1000
+
 /* Fills the span's time split and counters: exit minus entry. */
 static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
 				       __u64 now)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
+	__u64 sum;
 
 	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
 	sp->nivcsw = (__u32)task->nivcsw - f->nivcsw;
@@ -144,6 +149,18 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	sp->runq_ns = ts->acct.runq_ns - f->runq_ns;
 	sp->iowait_ns = ts->acct.iowait_ns - f->iowait_ns;
 	sp->offcpu_ns = ts->acct.offcpu_ns - f->offcpu_ns;
+	/*
+	 * The four parts come from one clock and must add up to the wall
+	 * time.  When the scheduler accounting missed a transition of this
+	 * thread they do not: such a call is left out of the split (and
+	 * counted) rather than skewing it.
+	 */
+	sum = sp->oncpu_ns + sp->runq_ns + sp->iowait_ns + sp->offcpu_ns;
+	if (sum > sp->dur_ns + SPLIT_SLACK_NS + sp->dur_ns / 64 ||
+	    sum + SPLIT_SLACK_NS + sp->dur_ns / 64 < sp->dur_ns) {
+		ot_count(OT_CNT_SPLIT_BAD);
+		return;
+	}
 	sp->flags |= OT_SPAN_F_SPLIT;
 }
 

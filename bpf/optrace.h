@@ -172,6 +172,7 @@ struct ot_bio {
 #define OT_CNT_BIO_LOST	      7 /* ring-buffer reserve failed for a block request record */
 #define OT_CNT_BIO_STALE      8 /* block request whose completion was never seen */
 #define OT_CNT_BIO_MAPFULL    9 /* block request map full: request not attributed */
+#define OT_CNT_SPLIT_BAD      10 /* calls whose time split did not add up to their wall time */
 #define OT_CNT_MAX	      16
 
 struct ot_counters {

@@ -79,9 +79,17 @@ static __always_inline void emit_thread(struct task_struct *p, __u32 tid, __u32 
 	e->pad = 0;
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 	e->acct = ts->acct;
-	/* The exiting thread is running: its last slice is on-CPU time. */
-	if (ts->state == OT_TS_RUNNING)
-		e->acct.oncpu_ns += bpf_ktime_get_ns() - ts->last_ts;
+	/* The exiting thread is running: its last slice is on-CPU time, for
+	 * the thread and for the process (no later switch will add it). */
+	if (ts->state == OT_TS_RUNNING) {
+		__u64 slice = bpf_ktime_get_ns() - ts->last_ts;
+		struct ot_acct *pa = bpf_map_lookup_elem(&pid_acct, &tgid);
+
+		e->acct.oncpu_ns += slice;
+		if (pa)
+			__sync_fetch_and_add(&pa->oncpu_ns, slice);
+		ts->state = OT_TS_SLEEP; /* counted: never again */
+	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 

@@ -92,8 +92,13 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 		 */
 		ts = bpf_map_lookup_elem(&thread_acct, &tid);
 		if (ts) {
+			struct ot_acct *pa;
+
 			acct_add(ts, prev_tgid, ts->state, now - ts->last_ts);
 			ts->acct.switches++;
+			pa = bpf_map_lookup_elem(&pid_acct, &prev_tgid);
+			if (pa)
+				__sync_fetch_and_add(&pa->switches, 1);
 			/* Preempted (or still TASK_RUNNING): runnable.  Else blocked. */
 			if (preempt || BPF_CORE_READ(prev, __state) == 0)
 				ts->state = OT_TS_RUNNABLE;
@@ -128,6 +133,9 @@ static __always_inline int on_wakeup(struct task_struct *p)
 	__u64 now;
 
 	if (!ot_tgid_traced(tgid))
+		return 0;
+	/* An exiting thread's entry is gone for good: do not re-create it. */
+	if (BPF_CORE_READ(p, flags) & 0x4 /* PF_EXITING */)
 		return 0;
 	now = bpf_ktime_get_ns();
 	ts = ot_acct_get(BPF_CORE_READ(p, pid), tgid, OT_TS_RUNNABLE, now);

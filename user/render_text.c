@@ -127,6 +127,9 @@ static void print_loss(FILE *f, const struct report_loss *l)
 		fprintf(f, ", %" PRIu64 " calls not timed (threads full)", l->threads_full);
 	if (l->tgids_full)
 		fprintf(f, ", %" PRIu64 " children not followed (tgids full)", l->tgids_full);
+	if (l->split_bad)
+		fprintf(f, ", %" PRIu64 " calls left out of the time split (did not add up)",
+			l->split_bad);
 	if (l->bio_lost || l->bio_stale || l->bio_mapfull)
 		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64 " never completed, %" PRIu64
 			   " unattributed", l->bio_lost, l->bio_stale, l->bio_mapfull);

@@ -76,9 +76,16 @@ static void fill_split(struct report_op *ro, const struct op_window *w)
 
 	if (w->split.total.calls) {
 		ro->has_split = true;
+		/* The calls above p99, as many as the latency histogram counts
+		 * there (scaled to the calls that have a split). */
+		uint64_t above;
+
 		ro->tail_threshold_ns = hist__percentile(&w->lat, 99);
+		above = w->lat.count - (uint64_t)(w->lat.count * 0.99);
+		if (w->lat.count)
+			above = above * w->split.total.calls / w->lat.count;
 		split_fill(&ro->split_all, &w->split.total);
-		split__tail(&w->split, ro->tail_threshold_ns, &tail);
+		split__top(&w->split, above ? above : 1, &tail);
 		split_fill(&ro->split_tail, &tail);
 	}
 	if (w->counted_calls) {
@@ -173,11 +180,16 @@ static int fill_threads(struct report_pid *rp, const struct agg *a, const struct
 	v = grown;
 	for (i = 0; i < agg__nr_threads(a); i++) {
 		const struct thread_stats *t = agg__thread_at(a, i);
-		struct res_thread *rt;
+		struct res_thread *rt = NULL;
 
 		if (t->tgid != rp->pid)
 			continue;
-		rt = &v[n++];
+		/* Sampled alive before it exited: its exit record is the final word. */
+		for (size_t k = 0; k < n && !rt; k++)
+			if (v[k].tid == t->tid)
+				rt = &v[k];
+		if (!rt)
+			rt = &v[n++];
 		memset(rt, 0, sizeof(*rt));
 		rt->tgid = t->tgid;
 		rt->tid = t->tid;

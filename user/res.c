@@ -136,6 +136,47 @@ static int thread_cb(uint32_t tid, const struct ot_thread_state *ts, void *ctx)
 	return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Adds the time since its last state change to a thread's current state. */
+static void acct_add_slice(struct ot_acct *a, const struct ot_thread_state *ts, uint64_t now)
+{
+	uint64_t d = now > ts->last_ts ? now - ts->last_ts : 0;
+
+	switch (ts->state) {
+	case OT_TS_RUNNING: a->oncpu_ns += d; break;
+	case OT_TS_RUNNABLE: a->runq_ns += d; break;
+	case OT_TS_IOWAIT: a->iowait_ns += d; break;
+	default: a->offcpu_ns += d; break;
+	}
+}
+
+/*
+ * The BPF totals count a state when it ends; a process's figures "as of
+ * now" also need the open slice of each live thread (a thread that spins
+ * for the whole window is never switched out).
+ */
+static void add_open_slices(struct pid_samples *p)
+{
+	uint64_t now = mono_ns();
+
+	if (!p)
+		return;
+	if (p->nlive)
+		p->has_acct = true; /* live threads, none switched yet: totals are theirs */
+	for (size_t i = 0; i < p->nlive; i++) {
+		acct_add_slice(&p->live[i].ts.acct, &p->live[i].ts, now);
+		if (p->has_acct)
+			acct_add_slice(&p->acct_now, &p->live[i].ts, now);
+	}
+}
+
 static void sample_proc(struct pid_samples *p, double now, bool threads)
 {
 	struct sysmon_pid s;
@@ -188,13 +229,16 @@ int res__sample(struct res *r, const struct tracer *t, const uint32_t *pids, siz
 		sample_proc(p, now, threads);
 		p->nlive = 0;
 		hist__reset(&p->runq_now);
+		memset(&p->acct_now, 0, sizeof(p->acct_now));
 		if (t && !tracer__pid_acct(t, pids[i], &p->acct_now))
 			p->has_acct = true;
 	}
 	if (t) {
 		err = tracer__for_each_runq(t, runq_cb, r);
-		if (!err && threads)
+		if (!err)
 			err = tracer__for_each_thread(t, thread_cb, r);
+		for (size_t i = 0; i < npids; i++)
+			add_open_slices(find(r, pids[i]));
 	}
 	{
 		struct sysmon_sys s;

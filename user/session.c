@@ -31,6 +31,7 @@
 #include "probes.h"
 #include "report.h"
 #include "res.h"
+#include "sysmon.h"
 #include "target.h"
 #include "tracer.h"
 
@@ -210,6 +211,19 @@ static int start_tracer(struct session *s)
 	return 0;
 }
 
+/* Threads running right now are accounted from now, not from their next switch. */
+static void seed_threads(struct session *s, pid_t pid)
+{
+	struct sysmon_task *v;
+	size_t n;
+
+	if (sysmon__read_threads(pid, &v, &n, NULL))
+		return;
+	for (size_t i = 0; i < n; i++)
+		tracer__seed_thread(s->tracer, v[i].id, pid, v[i].state == 'R');
+	free(v);
+}
+
 static int seed_targets(struct session *s)
 {
 	const struct trace_config *cfg = s->cfg;
@@ -236,6 +250,8 @@ static int seed_targets(struct session *s)
 			err = tracer__add_tgid(s->tracer, cfg->pids[i], cfg->follow);
 			if (!err)
 				err = agg__note_pid(s->agg, cfg->pids[i], comm);
+			if (!err)
+				seed_threads(s, cfg->pids[i]);
 			if (err)
 				break;
 		}
@@ -345,6 +361,7 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	loss->bio_lost = c.c[OT_CNT_BIO_LOST];
 	loss->bio_stale = c.c[OT_CNT_BIO_STALE];
 	loss->bio_mapfull = c.c[OT_CNT_BIO_MAPFULL];
+	loss->split_bad = c.c[OT_CNT_SPLIT_BAD];
 	loss->bad_records = events__nr_bad(s->events);
 }
 

@@ -27,15 +27,6 @@ static void bin_of(uint64_t v, unsigned *g, unsigned *sub)
 	*sub = msb >= SPLIT_SUB_BITS ? (v >> (msb - SPLIT_SUB_BITS)) & (SPLIT_SUB - 1) : 0;
 }
 
-static uint64_t bin_high(unsigned g, unsigned sub)
-{
-	if (g < SPLIT_SUB_BITS)
-		return (2ULL << g) - 1;
-	if (g == 63 && sub == SPLIT_SUB - 1)
-		return UINT64_MAX;
-	return (1ULL << g) + ((uint64_t)(sub + 1) << (g - SPLIT_SUB_BITS)) - 1;
-}
-
 int split__add(struct split_hist *h, const struct split_sums *call)
 {
 	unsigned g, sub;
@@ -51,15 +42,34 @@ int split__add(struct split_hist *h, const struct split_sums *call)
 	return 0;
 }
 
-void split__tail(const struct split_hist *h, uint64_t threshold_ns, struct split_sums *out)
+static void sums_add_scaled(struct split_sums *d, const struct split_sums *s, double f)
+{
+	d->wall_ns += s->wall_ns * f;
+	d->oncpu_ns += s->oncpu_ns * f;
+	d->runq_ns += s->runq_ns * f;
+	d->iowait_ns += s->iowait_ns * f;
+	d->offcpu_ns += s->offcpu_ns * f;
+}
+
+void split__top(const struct split_hist *h, uint64_t ncalls, struct split_sums *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (unsigned g = 0; g < SPLIT_GROUPS; g++) {
+	for (int g = SPLIT_GROUPS - 1; g >= 0 && out->calls < ncalls; g--) {
 		if (!h->groups[g])
 			continue;
-		for (unsigned sub = 0; sub < SPLIT_SUB; sub++)
-			if (bin_high(g, sub) > threshold_ns)
-				sums_add(out, &h->groups[g][sub]);
+		for (int sub = SPLIT_SUB - 1; sub >= 0 && out->calls < ncalls; sub--) {
+			const struct split_sums *b = &h->groups[g][sub];
+			uint64_t need = ncalls - out->calls;
+
+			if (!b->calls)
+				continue;
+			if (b->calls <= need) {
+				sums_add(out, b);
+			} else {
+				sums_add_scaled(out, b, (double)need / b->calls);
+				out->calls += need;
+			}
+		}
 	}
 }
 

@@ -5,7 +5,7 @@
  * the split of all calls.
  *
  * Calls are binned by wall latency into 4 ranges per power of two (each at
- * most 19% wide); a bin holds the call count and the sums of wall, on-CPU,
+ * most 25% wide); a bin holds the call count and the sums of wall, on-CPU,
  * run-queue, IO-wait and other off-CPU time.  Bins are allocated per power
  * of two on first use: memory follows the latency spread, not the calls.
  * Pure: no printing.
@@ -36,10 +36,12 @@ struct split_hist {
 /* Adds one call (s->calls is taken as 1 call's worth: pass calls = 1). */
 int split__add(struct split_hist *h, const struct split_sums *call);
 /*
- * Sums the calls whose wall latency lies in a bin that reaches above
- * threshold_ns (so at most one bin's width below it) into *out.
+ * Sums the slowest ncalls calls into *out: whole bins from the top, and a
+ * pro-rated share of the bin where the count is reached (calls within a
+ * bin are taken as alike).  out->calls is ncalls, or fewer if there are
+ * fewer calls.
  */
-void split__tail(const struct split_hist *h, uint64_t threshold_ns, struct split_sums *out);
+void split__top(const struct split_hist *h, uint64_t ncalls, struct split_sums *out);
 void split__reset(struct split_hist *h);
 void split__free(struct split_hist *h);
 

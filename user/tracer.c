@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
@@ -461,6 +462,21 @@ int tracer__read_counters(const struct tracer *t, struct ot_counters *out)
 	}
 	free(percpu);
 	return err;
+}
+
+int tracer__seed_thread(struct tracer *t, pid_t tid, pid_t tgid, bool running)
+{
+	struct ot_thread_state ts = { .state = running ? OT_TS_RUNNING : OT_TS_SLEEP, .tgid = tgid };
+	struct timespec now;
+	__u32 key = tid;
+
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ts.last_ts = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	if (bpf_map__update_elem(t->skel->maps.thread_acct, &key, sizeof(key), &ts, sizeof(ts),
+				 BPF_NOEXIST) && errno != EEXIST)
+		return -errno;
+	return 0;
 }
 
 int tracer__pid_acct(const struct tracer *t, pid_t pid, struct ot_acct *out)

@@ -59,6 +59,14 @@ int tracer__events_fd(const struct tracer *t);
 /* Sums the per-CPU counters into *out. */
 int tracer__read_counters(const struct tracer *t, struct ot_counters *out);
 
+/*
+ * Starts the scheduler accounting of thread tid of tgid now, in state
+ * running (or blocked), unless the BPF side has it already: threads that
+ * are running when tracing starts are otherwise only seen at their next
+ * switch.  Returns 0 or -errno.
+ */
+int tracer__seed_thread(struct tracer *t, pid_t tid, pid_t tgid, bool running);
+
 /* A process's scheduler totals since tracing saw it; -ENOENT if none yet. */
 int tracer__pid_acct(const struct tracer *t, pid_t pid, struct ot_acct *out);
 

@@ -164,19 +164,19 @@ static void test_split_tail_separates_slow_calls(void **state)
 		assert_int_equal(split__add(&h, &one), 0);
 	}
 	assert_int_equal(h.total.calls, 1000);
-	split__tail(&h, 500000, &tail);
+	split__top(&h, 10, &tail);
 	assert_int_equal(tail.calls, 10);
 	assert_int_equal(tail.iowait_ns, 10 * 990000);
-	split__tail(&h, 0, &tail);
+	split__top(&h, 5000, &tail);
 	assert_int_equal(tail.calls, 1000);
-	/* A threshold inside a bin counts the whole bin (bins are <= 19% wide). */
-	split__tail(&h, 1100, &tail);
-	assert_int_equal(tail.calls, 10);
-	split__tail(&h, 999, &tail);
-	assert_int_equal(tail.calls, 1000);
+	/* Past the slow bin: a pro-rated share of the next one (calls alike). */
+	split__top(&h, 20, &tail);
+	assert_int_equal(tail.calls, 20);
+	assert_int_equal(tail.wall_ns, 10 * 1000000 + 10 * 1000);
+	assert_int_equal(tail.oncpu_ns, 10 * 10000 + 10 * 1000);
 	split__reset(&h);
 	assert_int_equal(h.total.calls, 0);
-	split__tail(&h, 0, &tail);
+	split__top(&h, 10, &tail);
 	assert_int_equal(tail.calls, 0);
 	split__free(&h);
 }
@@ -189,8 +189,9 @@ static void test_split_extremes(void **state)
 
 	assert_int_equal(split__add(&h, &zero), 0);
 	assert_int_equal(split__add(&h, &max), 0);
-	split__tail(&h, UINT64_MAX - 1, &tail);
+	split__top(&h, 1, &tail);
 	assert_int_equal(tail.calls, 1);
+	assert_true(tail.wall_ns == UINT64_MAX);
 	split__free(&h);
 }
 
