@@ -166,11 +166,12 @@ static __always_inline int on_start(struct request *rq, const bool reinsert)
 	 * untraced requests cost one lookup only. */
 	if (!ot_tgid_traced(pid_tgid >> 32))
 		return 0;
-	if (reinsert) {
-		e = bpf_map_lookup_elem(&io_reqs, &key);
-		if (e && !e->issue_ns)
-			return 0;
-	}
+	e = bpf_map_lookup_elem(&io_reqs, &key);
+	if (reinsert && e && !e->issue_ns)
+		return 0;
+	/* An issued entry still here: its completion never came.  Counted. */
+	if (e && e->issue_ns)
+		ot_count(OT_CNT_BIO_STALE);
 	r.start_ns = bpf_ktime_get_ns();
 	r.tgid = pid_tgid >> 32;
 	r.tid = (__u32)pid_tgid;

@@ -479,6 +479,27 @@ int tracer__seed_thread(struct tracer *t, pid_t tid, pid_t tgid, bool running)
 	return 0;
 }
 
+uint64_t tracer__bio_unfinished(const struct tracer *t, uint64_t age_ns)
+{
+	int fd = bpf_map__fd(t->skel->maps.io_reqs);
+	/* struct io_req of io.bpf.c: start_ns, issue_ns, ... (40 bytes) */
+	__u64 key, next, *prev = NULL, val[5], n = 0;
+	struct timespec ts;
+	uint64_t now;
+
+	if (bpf_map__value_size(t->skel->maps.io_reqs) != sizeof(val))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, val) && val[1] && val[1] + age_ns < now)
+			n++;
+	}
+	return n;
+}
+
 int tracer__pid_acct(const struct tracer *t, pid_t pid, struct ot_acct *out)
 {
 	__u32 key = pid;

@@ -67,6 +67,13 @@ int tracer__read_counters(const struct tracer *t, struct ot_counters *out);
  */
 int tracer__seed_thread(struct tracer *t, pid_t tid, pid_t tgid, bool running);
 
+/*
+ * Block requests of traced processes issued more than age_ns ago whose
+ * completion never came (the kernel now and then does not run programs
+ * attached to block_rq_complete): lost, to be counted as such.
+ */
+uint64_t tracer__bio_unfinished(const struct tracer *t, uint64_t age_ns);
+
 /* A process's scheduler totals since tracing saw it; -ENOENT if none yet. */
 int tracer__pid_acct(const struct tracer *t, pid_t pid, struct ot_acct *out);
 
