@@ -46,8 +46,10 @@ void render_res__text_pid(FILE *f, const struct report_pid *p)
 		if (r->now.has_rss)
 			fprintf(f, ", rss %s (peak %s)", bytes(r->now.rss_bytes, a),
 				bytes(r->rss_peak_bytes, b));
-		fprintf(f, ", %" PRIu32 " threads", r->now.num_threads);
-		if (r->now.has_fds) {
+		/* An exited (zombie) process has no threads or fds left to show. */
+		if (r->now.task.state != 'Z')
+			fprintf(f, ", %" PRIu32 " threads", r->now.num_threads);
+		if (r->now.has_fds && r->now.task.state != 'Z') {
 			fprintf(f, ", %" PRIu32 " fds", r->now.nfds);
 			if (r->now.has_fd_limit && r->now.fd_limit != UINT64_MAX)
 				fprintf(f, " (limit %" PRIu64 ")", r->now.fd_limit);
@@ -155,8 +157,10 @@ static json_t *proc_json(const struct res_pid *r, bool *ok)
 	put(j, "cpu_sys_pct", jreal(rt->cpu_sys_pct), ok);
 	put(j, "rss_bytes", r->now.has_rss ? ju64(r->now.rss_bytes) : json_null(), ok);
 	put(j, "rss_peak_bytes", r->now.has_rss ? ju64(r->rss_peak_bytes) : json_null(), ok);
+	put(j, "exited", json_boolean(r->now.task.state == 'Z'), ok);
 	put(j, "threads", ju64(r->now.num_threads), ok);
-	put(j, "fds", r->now.has_fds ? ju64(r->now.nfds) : json_null(), ok);
+	put(j, "fds", r->now.has_fds && r->now.task.state != 'Z' ? ju64(r->now.nfds) : json_null(),
+	    ok);
 	put(j, "fd_limit", r->now.has_fd_limit && r->now.fd_limit != UINT64_MAX ?
 			   ju64(r->now.fd_limit) : json_null(), ok);
 	put(j, "minflt_per_s", jreal(rt->minflt_per_s), ok);
