@@ -1,6 +1,5 @@
 # optrace build.  `make` builds ./optrace; `make test` runs unit and
-# integration tests; `make unit` only the unit tests; `make bench` the
-# benchmarks.  All outputs go under $(OUT)/ except the ./optrace binary.
+# integration tests; `make unit` only the unit tests.  All outputs go under $(OUT)/ except the ./optrace binary.
 # V=1 shows full commands.  SAN=1 builds with ASan + UBSan.
 
 OUT	?= build
@@ -52,7 +51,7 @@ TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit integration targets bench bench-smoke
+.PHONY: all clean test unit integration targets
 
 all: optrace
 
@@ -109,12 +108,6 @@ integration: optrace targets
 
 test: optrace $(UNIT_BINS) targets
 	$(Q)scripts/run-tests.sh
-
-bench: optrace targets
-	$(Q)tests/bench/run.sh
-
-bench-smoke: optrace targets
-	$(Q)tests/bench/run.sh --smoke
 
 clean:
 	$(Q)rm -rf $(OUT) optrace

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs unit tests, integration tests and the benchmark smoke run, then prints
+# Runs unit tests, integration tests (and the benchmark smoke run once
+# tests/bench/run.sh exists), then prints
 # one closing line "tests: N passed, N failed".  Called by `make test`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
