@@ -48,7 +48,8 @@ TEST_blkio_MODS := blkio hist
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
-TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS))
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/targets/%,$(TARGET_SRCS)) \
+	       $(OUT)/targets/workload-cet
 
 .DELETE_ON_ERROR:
 .PHONY: all clean test unit integration targets
@@ -97,6 +98,12 @@ TARGET_CFLAGS := -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -Iinclude
 $(OUT)/targets/%: tests/targets/%.c | $(OUT)/targets
 	$(call msg,TARGET,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) -o $@ $< -pthread -lm
+
+# The same workload built as CET distributions build (every function starts
+# with endbr64): optrace must probe the instruction after it.
+$(OUT)/targets/workload-cet: tests/targets/workload.c | $(OUT)/targets
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fcf-protection=full -o $@ $< -pthread -lm
 
 unit: $(UNIT_BINS)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)

@@ -930,6 +930,23 @@ def run_one(fn):
         reap_children()
 
 
+@bpf
+def test_endbr64_probed_after():
+    # CET builds start every function with endbr64, which the kernel would
+    # single-step (slow); optrace probes the next instruction instead.
+    cet = os.path.join(ROOT, "build", "targets", "workload-cet")
+    with open(cet, "rb") as f:
+        check(b"\xf3\x0f\x1e\xfa" in f.read(), "workload-cet has no endbr64")
+    docs, me, _ = trace(["%s:op_outer" % cet], [cet, "nest", 2000])
+    doc = final(docs)
+    o = op(doc, "op_outer")
+    # After endbr64 comes op_outer's push %rbp, which the kernel emulates.
+    check(o["endbr_skipped"] and o["probe_insn"] == "emulated",
+          "op_outer: endbr_skipped %s, probed instruction %s" % (o["endbr_skipped"], o["probe_insn"]))
+    check(o["calls"] == 2000, "op_outer calls %d, want 2000" % o["calls"])
+    no_loss(doc)
+
+
 # ---- block IO (tests/targets/odirect.c) ----
 
 ODIRECT = os.path.join(ROOT, "build", "targets", "odirect")
