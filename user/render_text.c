@@ -131,7 +131,8 @@ static void print_loss(FILE *f, const struct report_loss *l)
 		fprintf(f, ", %" PRIu64 " calls left out of the time split (did not add up)",
 			l->split_bad);
 	if (l->bio_lost || l->bio_stale || l->bio_mapfull)
-		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64 " never completed, %" PRIu64
+		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64
+			   " never completed (lost, or in flight at the end), %" PRIu64
 			   " unattributed", l->bio_lost, l->bio_stale, l->bio_mapfull);
 	if (l->bad_records)
 		fprintf(f, ", %" PRIu64 " bad records", l->bad_records);

@@ -104,7 +104,7 @@ struct report_loss {
 	uint64_t threads_full;
 	uint64_t tgids_full;
 	uint64_t bio_lost;	  /* block request records: ring buffer full */
-	uint64_t bio_stale;	  /* block requests whose completion was never seen */
+	uint64_t bio_stale;	  /* block requests whose completion was not seen (lost or in flight) */
 	uint64_t bio_mapfull;	  /* block requests not attributed: map full */
 	uint64_t split_bad;	  /* calls left out of the time split: parts did not add up */
 	uint64_t bad_records;	  /* records userspace could not account */

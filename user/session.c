@@ -359,7 +359,9 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	loss->threads_full = c.c[OT_CNT_THREADS_FULL];
 	loss->tgids_full = c.c[OT_CNT_TGIDS_FULL];
 	loss->bio_lost = c.c[OT_CNT_BIO_LOST];
-	loss->bio_stale = c.c[OT_CNT_BIO_STALE] + tracer__bio_unfinished(s->tracer, 1000000000ULL);
+	/* Lost completions, plus requests issued and not completed by now: the
+	 * report covers up to now, so those are not in it either. */
+	loss->bio_stale = c.c[OT_CNT_BIO_STALE] + tracer__bio_unfinished(s->tracer, 0);
 	loss->bio_mapfull = c.c[OT_CNT_BIO_MAPFULL];
 	loss->split_bad = c.c[OT_CNT_SPLIT_BAD];
 	loss->bad_records = events__nr_bad(s->events);
