@@ -106,15 +106,22 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 		f->nivcsw = task->nivcsw;
 		f->minflt = task->min_flt;
 		f->majflt = task->maj_flt;
-		now = bpf_ktime_get_ns();
-		ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, now);
+		ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
 		if (ts) {
-			/* The thread is running: its current slice counts as on-CPU. */
-			f->oncpu_ns = ts->acct.oncpu_ns + (ts->state == OT_TS_RUNNING ?
-							   now - ts->last_ts : 0);
+			/* Copy, then take the clock: uprobe programs can be
+			 * preempted, and a switch in between moves last_ts
+			 * past an earlier timestamp. */
+			__u64 last = ts->last_ts;
+			bool running = ts->state == OT_TS_RUNNING;
+
+			f->oncpu_ns = ts->acct.oncpu_ns;
 			f->runq_ns = ts->acct.runq_ns;
 			f->iowait_ns = ts->acct.iowait_ns;
 			f->offcpu_ns = ts->acct.offcpu_ns;
+			now = bpf_ktime_get_ns();
+			/* The thread is running: its current slice counts as on-CPU. */
+			if (running && now > last)
+				f->oncpu_ns += now - last;
 			f->has_acct = 1;
 			f->start_ns = now;
 			return 0;
@@ -125,17 +132,19 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Tolerance of the split's sum: the entry snapshot and start_ns share one
- * timestamp, so only clock reads at exit differ (ns apart). */
+/* Tolerance of the split's sum: entry and exit each take one timestamp for
+ * both the wall time and the snapshot, so they agree to the nanosecond
+ * unless the accounting missed a transition. */
 #define SPLIT_SLACK_NS 1000
 
 /* Fills the span's time split and counters: exit minus entry. */
-static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
-				       __u64 now)
+static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
-	__u64 sum;
+	struct ot_acct a;
+	__u64 sum, now, last;
+	bool running;
 
 	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
 	sp->nivcsw = (__u32)task->nivcsw - f->nivcsw;
@@ -144,11 +153,24 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	sp->flags |= OT_SPAN_F_FAULTS;
 	if (!ts || !f->has_acct)
 		return;
-	sp->oncpu_ns = ts->acct.oncpu_ns + (ts->state == OT_TS_RUNNING ? now - ts->last_ts : 0) -
-		       f->oncpu_ns;
-	sp->runq_ns = ts->acct.runq_ns - f->runq_ns;
-	sp->iowait_ns = ts->acct.iowait_ns - f->iowait_ns;
-	sp->offcpu_ns = ts->acct.offcpu_ns - f->offcpu_ns;
+	/*
+	 * Copy, then take the clock (see op_enter), and end the wall time at
+	 * that same instant: had the program been preempted since op_exit
+	 * took its first timestamp, the time preempted would be in the split
+	 * but not in the wall time.  The call has not returned until this
+	 * program finishes, so that time is the call's.
+	 */
+	a = ts->acct;
+	last = ts->last_ts;
+	running = ts->state == OT_TS_RUNNING;
+	now = bpf_ktime_get_ns();
+	if (running && now > last)
+		a.oncpu_ns += now - last;
+	sp->dur_ns = now - f->start_ns;
+	sp->oncpu_ns = a.oncpu_ns - f->oncpu_ns;
+	sp->runq_ns = a.runq_ns - f->runq_ns;
+	sp->iowait_ns = a.iowait_ns - f->iowait_ns;
+	sp->offcpu_ns = a.offcpu_ns - f->offcpu_ns;
 	/*
 	 * The four parts come from one clock and must add up to the wall
 	 * time.  When the scheduler accounting missed a transition of this
@@ -251,7 +273,7 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	sp->minflt = 0;
 	sp->majflt = 0;
 	if (targ_split)
-		span_split(sp, f, tid, now);
+		span_split(sp, f, tid);
 
 	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(sp, avail >= targ_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);

@@ -211,7 +211,8 @@ static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const st
 		return err;
 	w->calls++;
 	w->self_ns += self;
-	if (sp->flags & OT_SPAN_F_BYTES)
+	/* A negative byte count (read() returning -1) is an error, not a size. */
+	if ((sp->flags & OT_SPAN_F_BYTES) && (int64_t)sp->bytes >= 0)
 		w->bytes += sp->bytes;
 	if (is_err)
 		window_add_err(w, code);
@@ -233,7 +234,7 @@ static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const st
 	return err;
 }
 
-int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns)
+int agg__add_span(struct agg *a, const struct ot_span *sp)
 {
 	const struct op_info *info;
 	struct op_stats *s;
@@ -250,10 +251,8 @@ int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns)
 	if (!s)
 		return -ENOMEM;
 
-	dur = dur > bias_ns ? dur - bias_ns : 0;
 	self = dur > sp->child_ns ? dur - sp->child_ns : 0;
 	is_err = classify(info->error_mode, sp->ret, &code);
-	/* A negative "bytes" return is an error value, not a size. */
 	err = window_add(&s->total, dur, self, sp, is_err, code);
 	if (!err)
 		err = window_add(&s->iv, dur, self, sp, is_err, code);

@@ -91,11 +91,11 @@ struct agg *agg__new(const struct op_info *ops, size_t nops);
 void agg__free(struct agg *a);
 
 /*
- * Accounts one span.  bias_ns is subtracted from its wall time (clamped at
- * 0) when compensating, else pass 0.  Returns 0, -ERANGE for an op id out of
- * range (counted in agg__bad_records), or -ENOMEM.
+ * Accounts one span (raw latencies: compensation is the report's business).
+ * Returns 0, -ERANGE for an op id out of range (counted in
+ * agg__bad_records), or -ENOMEM.
  */
-int agg__add_span(struct agg *a, const struct ot_span *sp, uint64_t bias_ns);
+int agg__add_span(struct agg *a, const struct ot_span *sp);
 /* Keeps an exited thread's final accounting (for per-thread reports). */
 int agg__add_thread(struct agg *a, const struct ot_thread *te);
 size_t agg__nr_threads(const struct agg *a);

@@ -47,7 +47,7 @@ static int handle_record(void *ctx, void *data, size_t size)
 		}
 		/* -ENOMEM here is not fatal for the run: the span is lost
 		 * and counted; keep consuming. */
-		if (agg__add_span(e->agg, sp, 0))
+		if (agg__add_span(e->agg, sp))
 			e->bad++;
 		break;
 	}

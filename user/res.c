@@ -45,12 +45,18 @@ struct res {
 	double ts_base, ts_iv, ts_now;
 };
 
-static double mono_s(void)
+
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static double mono_s(void)
+{
+	return mono_ns() / 1e9;
 }
 
 struct res *res__new(void)
@@ -136,13 +142,6 @@ static int thread_cb(uint32_t tid, const struct ot_thread_state *ts, void *ctx)
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Adds the time since its last state change to a thread's current state. */
 static void acct_add_slice(struct ot_acct *a, const struct ot_thread_state *ts, uint64_t now)
