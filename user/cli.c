@@ -179,12 +179,10 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 		case 'i': err = parse_dur("interval", optarg, &cfg->interval_ns); break;
 		case 'o': cfg->output = optarg; break;
 		case 'f':
-			if (!strcmp(optarg, "text")) {
-				cfg->format = FMT_TEXT;
-			} else if (!strcmp(optarg, "json")) {
-				cfg->format = FMT_JSON;
-			} else {
-				pr_err("bad format '%s': expected text or json", optarg);
+			cfg->format = report__parse_format(optarg);
+			if (cfg->format < 0) {
+				pr_err("bad format '%s': expected text, json, csv, prom, html or "
+				       "perfetto", optarg);
 				err = -EINVAL;
 			}
 			break;

@@ -14,8 +14,7 @@
 #include <sys/types.h>
 
 #include "probes.h"
-
-enum out_format { FMT_TEXT = 0, FMT_JSON };
+#include "report.h"
 
 struct trace_config {
 	pid_t *pids;
@@ -25,7 +24,7 @@ struct trace_config {
 	uint64_t duration_ns;	/* 0: until Ctrl-C or the traced processes exit */
 	uint64_t interval_ns;	/* 0: final report only */
 	const char *output;	/* -o FILE, or NULL for stdout */
-	enum out_format format;
+	int format;		/* enum report_format */
 	bool follow;		/* trace children forked after the start */
 	bool compensate;	/* subtract the calibrated bias */
 	bool calibrate;		/* measure the bias at start (default on) */

@@ -4,6 +4,7 @@
  * rates, error breakdowns, pid table.  Pure: no printing.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -279,6 +280,7 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 		struct report_pid *rp = &out->pids[out->npids++];
 
 		rp->pid = p->pid;
+		rp->efficiency = -1;
 		rp->comm = p->comm;
 		rp->exited = p->exited;
 		rp->exit_code = p->exit_code;
@@ -320,8 +322,56 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 	return 0;
 }
 
+/* A block of memory owned by a report: a histogram's counters are freed too. */
+struct report_block {
+	struct report_block *next;
+	struct hist *hist; /* when the block is a histogram */
+	max_align_t data[];
+};
+
+void *report__alloc(struct report *r, size_t size)
+{
+	struct report_block *b = calloc(1, sizeof(*b) + size);
+
+	if (!b)
+		return NULL;
+	b->next = r->owned;
+	r->owned = b;
+	return b->data;
+}
+
+char *report__strdup(struct report *r, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = report__alloc(r, n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+struct hist *report__hist(struct report *r)
+{
+	struct hist *h = report__alloc(r, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	hist__init(h);
+	r->owned->hist = h;
+	return h;
+}
+
 void report__free(struct report *r)
 {
+	for (struct report_block *b = r->owned, *next; b; b = next) {
+		next = b->next;
+		if (b->hist)
+			hist__free(b->hist);
+		free(b);
+	}
+	free(r->findings);
+	free(r->alerts);
+	free(r->spans);
 	for (size_t i = 0; r->pids && i < r->npids; i++) {
 		hist__free(&r->pids[i].res.runq);
 		free(r->pids[i].threads);

@@ -15,8 +15,12 @@
 #include <stdio.h>
 
 #include "agg.h"
-#include "res.h"
+#include "finding.h"
 #include "optrace.h"
+#include "res.h"
+#include "series.h"
+#include "spans.h"
+#include "trend.h"
 
 #define REPORT_SCHEMA_VERSION 1
 
@@ -64,6 +68,12 @@ struct report_op {
 	uint64_t tail_threshold_ns;	/* the raw p99 */
 	bool has_counts;
 	double nvcsw_per_call, nivcsw_per_call, minflt_per_call, majflt_per_call;
+	/* Interval series (one point per tick, oldest first; NULL when none)
+	 * and the trends analysis fitted over it (has_trends). */
+	const struct series_point *series;
+	size_t nseries;
+	bool has_trends;
+	struct trend trend_p50, trend_p99, trend_rate, trend_err_rate;
 };
 
 /* Block IO of one process to one device, of one kind (read, write...). */
@@ -92,6 +102,9 @@ struct report_pid {
 	size_t nthreads;
 	struct report_bio *bio;		/* block IO it submitted, by device and kind (owned) */
 	size_t nbio;
+	/* Resource efficiency 0..1 (analysis; docs/analysis.md has the formula),
+	 * -1 when unknown. */
+	double efficiency;
 };
 
 /* Loss and drop figures; every report shows them, zeros included. */
@@ -126,6 +139,13 @@ struct report_meta {
 	bool cmd_exited;
 	int cmd_status;		  /* exit status of the traced command */
 	bool show_idle_ops;	  /* list ops that had no calls at all */
+	/* Where and how the run was made (records keep these). */
+	const char *host;	  /* uname nodename */
+	const char *kernel;	  /* uname release */
+	const char *optrace_args; /* optrace's own command line */
+	const char *clock;	  /* "CLOCK_MONOTONIC": the clock of span start times */
+	double tick_s;		  /* length of one interval of the series */
+	uint64_t spans_cap;	  /* slowest raw spans kept (0: none) */
 };
 
 struct report {
@@ -136,6 +156,18 @@ struct report {
 	size_t nops;
 	struct report_pid *pids;
 	size_t npids;
+	/* Analysis (analyze__report): ordered by severity, then impact. */
+	struct finding *findings;	/* owned */
+	size_t nfindings;
+	/* Alerts fired during the run, oldest first. */
+	struct alert_event *alerts;	/* owned */
+	size_t nalerts;
+	/* The slowest raw spans, by start time. */
+	struct report_span *spans;	/* owned */
+	size_t nspans;
+	/* Memory owned by the report itself (a report read from a record owns
+	 * its strings, op_infos, histograms and series): report__alloc. */
+	struct report_block *owned;
 };
 
 /*
@@ -151,12 +183,41 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 		  struct report *out);
 void report__free(struct report *r);
 
-/* Renderers: write r to f.  Return 0 or -EIO. */
+/*
+ * Memory owned by r, freed by report__free: zeroed bytes, a copy of a
+ * string, an empty histogram (its counters freed with it).  NULL on ENOMEM.
+ * For building a report without aggregates (records, tests).
+ */
+void *report__alloc(struct report *r, size_t size);
+char *report__strdup(struct report *r, const char *s);
+struct hist *report__hist(struct report *r);
+
+/* Output formats of trace, record and report. */
+enum report_format {
+	FMT_TEXT = 0,
+	FMT_JSON,
+	FMT_CSV,
+	FMT_PROM,
+	FMT_HTML,
+	FMT_PERFETTO,
+	FMT_NR,
+};
+/* "text", "json", ... -> FMT_*, or -1 for an unknown name. */
+int report__parse_format(const char *name);
+const char *report__format_name(int fmt);
+
+/* Renderers: write r to f.  Return 0, -ENOMEM or -EIO. */
 struct render_opts {
 	bool histogram; /* text: draw latency histograms */
 	int width;	/* text: terminal width for the histogram bars */
 };
 int render__text(FILE *f, const struct report *r, const struct render_opts *o);
 int render__json(FILE *f, const struct report *r, const struct render_opts *o);
+int render__csv(FILE *f, const struct report *r, const struct render_opts *o);
+int render__prom(FILE *f, const struct report *r, const struct render_opts *o);
+int render__html(FILE *f, const struct report *r, const struct render_opts *o);
+int render__perfetto(FILE *f, const struct report *r, const struct render_opts *o);
+/* Renders r in format fmt (FMT_*). */
+int render__report(FILE *f, int fmt, const struct report *r, const struct render_opts *o);
 
 #endif

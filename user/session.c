@@ -412,8 +412,7 @@ static int emit_report(struct session *s, bool interval)
 	err = report__build(s->agg, s->res, s->cfg->threads, interval, &meta, &loss, &r);
 	if (err)
 		return err;
-	err = s->cfg->format == FMT_JSON ? render__json(s->out, &r, &ro) :
-					   render__text(s->out, &r, &ro);
+	err = render__report(s->out, s->cfg->format, &r, &ro);
 	if (!err && fflush(s->out))
 		err = -errno;
 	report__free(&r);

@@ -1002,8 +1002,20 @@ def test_blockio_odirect_reads_and_fsync():
     check(loss["bio_lost"] == 0 and loss["bio_mapfull"] == 0, "block loss: %s" % loss)
 
 
+def load_test_files():
+    """Tests of later features live in it_*.py beside this file: each is run
+    in this module's namespace, so it uses the helpers above as they are."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("it_") and name.endswith(".py"):
+            path = os.path.join(here, name)
+            with open(path) as f:
+                exec(compile(f.read(), path, "exec"), globals())
+
+
 def main():
     global TMP, BPF_MISSING
+    load_test_files()
     ap = argparse.ArgumentParser(description="optrace integration tests")
     ap.add_argument("-k", metavar="SUBSTRING", help="only tests whose name contains this")
     opts = ap.parse_args()

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* render_perfetto.c - PLACEHOLDER until the perfetto renderer lands (being written). */
+#include <errno.h>
+#include "report.h"
+
+int render__perfetto(FILE *f, const struct report *r, const struct render_opts *o)
+{
+	(void)f; (void)r; (void)o;
+	return -ENOSYS;
+}
