@@ -9,9 +9,15 @@ pkgs=(
 	make gcc clang llvm pkg-config	# toolchain; clang/llvm for the BPF target
 	libbpf-dev bpftool		# libbpf and skeleton generation
 	libelf-dev zlib1g-dev		# ELF symbols; libbpf needs both
-	libjansson-dev			# JSON output
+	libjansson-dev			# JSON output and records
+	libinih-dev			# config files (INI)
 	libcmocka-dev			# unit tests
 	python3				# integration test driver
+	python3-jsonschema		# checks -f json against docs/report.schema.json
+	prometheus			# promtool checks -f prom; a real server scrapes serve
+	chromium-headless-shell		# renders -f html in tests (screenshot)
+	python3-pil			# reads that screenshot
+	fonts-dejavu-core		# text in the screenshot
 	valgrind			# memcheck on unit tests
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -15,6 +15,8 @@ enum ot_exit {
 };
 
 int cmd_trace(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{ "trace", cmd_trace, "trace operations of live processes or of a command" },
+	{ "record", cmd_record, "trace, and save what was seen to a record file" },
+	{ "report", cmd_report, "render a record file (text, json, csv, prom, html, perfetto)" },
 	{ "list", cmd_list, "list the functions of a binary or process that can be traced" },
 };
 
@@ -29,6 +31,8 @@ static void usage(FILE *f)
 	fputs("\nExamples:\n"
 	      "  optrace trace -p 4242 -u /usr/bin/app:handle_request -d 10\n"
 	      "  optrace trace -u ./bench:op -- ./bench 100000\n"
+	      "  optrace record -o run.optrace -u ./bench:op -- ./bench 100000\n"
+	      "  optrace report run.optrace -f html -o run.html\n"
 	      "  optrace list /usr/bin/app 'handle_*'\n"
 	      "\n`optrace COMMAND --help` explains each command.\n", f);
 }

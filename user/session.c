@@ -660,3 +660,12 @@ int cmd_trace(int argc, char **argv)
 	trace_config__free(&cfg);
 	return ret;
 }
+
+/* PLACEHOLDER until `optrace record` lands (being written). */
+int cmd_record(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	pr_err("record: not built yet");
+	return OT_EXIT_USAGE;
+}
