@@ -24,6 +24,9 @@ enum {
 	OPT_PERF_UPROBES,
 	OPT_THREADS,
 	OPT_NO_SPLIT,
+	OPT_ALERT_LOG,
+	OPT_EXIT_ON_ALERT,
+	OPT_SPANS,
 };
 
 static const struct option trace_opts[] = {
@@ -42,6 +45,10 @@ static const struct option trace_opts[] = {
 	{ "perf-uprobes", no_argument, NULL, OPT_PERF_UPROBES },
 	{ "threads", no_argument, NULL, OPT_THREADS },
 	{ "no-split", no_argument, NULL, OPT_NO_SPLIT },
+	{ "config", required_argument, NULL, 'c' },
+	{ "alert-log", required_argument, NULL, OPT_ALERT_LOG },
+	{ "exit-on-alert", no_argument, NULL, OPT_EXIT_ON_ALERT },
+	{ "spans", required_argument, NULL, OPT_SPANS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -51,7 +58,7 @@ void cli__trace_usage(FILE *f)
 {
 	fputs(
 "Usage: optrace trace [-p PID,...] [-u PROBE]... [-d DUR] [-i DUR] [-o FILE]\n"
-"                     [-f text|json] [--follow] [--compensate] [-- CMD ARGS...]\n"
+"                     [-f FMT] [-c CONFIG] [--follow] [--compensate] [-- CMD ARGS...]\n"
 "\n"
 "Trace the latency of operations (functions) in live processes with BPF\n"
 "uprobes and print, per process and operation: calls, throughput, errors by\n"
@@ -59,7 +66,8 @@ void cli__trace_usage(FILE *f)
 "the time went (on CPU, run queue, IO wait, other blocking), for all calls\n"
 "and for the slowest 1%. Per process, also without -u: CPU%, run-queue\n"
 "latency, off-CPU and IO-wait time, block IO, RSS, threads, fds, faults,\n"
-"context switches; and a system snapshot (CPU, memory, disks, PSI).\n"
+"context switches; and a system snapshot (CPU, memory, disks, PSI). The\n"
+"report ends with findings: what is wrong, the evidence, what to do.\n"
 "\n"
 "  -p, --pid PID[,PID...]   trace these running processes (all their threads)\n"
 "  -u, --probe PROBE        an operation to time; repeatable. PROBE is\n"
@@ -71,7 +79,13 @@ void cli__trace_usage(FILE *f)
 "                           Ctrl-C or the traced processes exit\n"
 "  -i, --interval DUR       also print a report every DUR\n"
 "  -o, --output FILE        write reports to FILE instead of stdout\n"
-"  -f, --format FMT         text (default) or json\n"
+"  -f, --format FMT         text (default), json, csv, prom, html or perfetto\n"
+"  -c, --config FILE        thresholds, per-op latency limits and alert rules\n"
+"                           (INI; see docs/config.md)\n"
+"      --alert-log FILE     append fired alerts to FILE as JSON lines\n"
+"      --exit-on-alert      stop at the first critical alert and exit 1\n"
+"      --spans N            keep the N slowest calls with their time split for\n"
+"                           the perfetto timeline and records (default 1000)\n"
 "      --follow             also trace children forked after the start (default\n"
 "                           with -- CMD; probes then attach system-wide and the\n"
 "                           kernel filters by process)\n"
@@ -97,11 +111,35 @@ void cli__trace_usage(FILE *f)
 "  optrace trace -p 4242 -u './app:handle_*,category=http' -f json -o out.json\n"
 "  optrace trace -p 4242 -u 'libc:open,error=ret<0' -u 'libc:strlen'\n"
 "  optrace trace -p 4242 -d 10 --threads     # where pid 4242's time goes\n"
+"  optrace trace -c alerts.ini --exit-on-alert -u ./bench:op -- ./bench\n"
 "  optrace list /usr/bin/app 'handle_*'      # what can be traced\n"
 "\n"
-"Every report shows how many events were lost. Exit codes: 0 ok, 2 usage or\n"
-"input error, 3 environment (no BPF/BTF, not root); with -- CMD, the\n"
-"command's exit status.\n", f);
+"Every report shows how many events were lost. Exit codes: 0 ok, 1 a\n"
+"critical alert fired with --exit-on-alert, 2 usage or input error, 3\n"
+"environment (no BPF/BTF, not root); with -- CMD, the command's exit status.\n", f);
+}
+
+void cli__record_usage(FILE *f)
+{
+	fputs(
+"Usage: optrace record -o FILE [-f FMT] [--spans N] [trace options] [-- CMD ARGS...]\n"
+"\n"
+"Trace as `optrace trace` does (same selection and options), and save what\n"
+"was seen to FILE: metadata, ops, full latency histograms, time splits, the\n"
+"interval series, resources, findings, alerts, lost counts and the N slowest\n"
+"calls. The record is gzip-compressed JSON (zcat FILE | jq .report.meta),\n"
+"written to a temporary file and renamed into place. Render it later with\n"
+"`optrace report FILE`, compare two with `optrace compare`.\n"
+"\n"
+"  -o, --output FILE        the record file (required)\n"
+"  -f, --format FMT         also print the live report in FMT on stdout\n"
+"      --spans N            slowest calls kept (default 1000; 0: none)\n"
+"  every other option as in optrace trace --help\n"
+"\n"
+"Examples:\n"
+"  optrace record -o run.optrace -u ./bench:op -- ./bench 100000\n"
+"  optrace record -o base.optrace -p 4242 -u 'libc:read' -d 30\n"
+"  optrace report run.optrace -f html -o run.html\n", f);
 }
 
 static int parse_pids(const char *arg, struct trace_config *cfg)
@@ -159,6 +197,42 @@ static int parse_dur(const char *what, const char *arg, uint64_t *ns)
 	return 0;
 }
 
+char *cli__join_args(const char *prefix, int argc, char *const *argv)
+{
+	size_t len = (prefix ? strlen(prefix) : 0) + 1;
+	char *s, *p;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) * 4 + 3;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	p += sprintf(p, "%s", prefix ? prefix : "");
+	for (int i = 0; i < argc; i++) {
+		bool quote = !*argv[i] || strpbrk(argv[i], " \t\n'\"\\$`*?[]{}()<>|&;#~!");
+
+		if (p != s)
+			*p++ = ' ';
+		if (quote)
+			*p++ = '\'';
+		for (const char *c = argv[i]; *c; c++) {
+			if (*c == '\n') {
+				memcpy(p, "\\n", 2);
+				p += 2;
+			} else if (*c == '\'') {
+				memcpy(p, "'\\''", 4);
+				p += 4;
+			} else {
+				*p++ = *c;
+			}
+		}
+		if (quote)
+			*p++ = '\'';
+	}
+	*p = 0;
+	return s;
+}
+
 int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 {
 	bool no_follow = false;
@@ -169,16 +243,31 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->calibrate = true;
 	cfg->histogram = true;
+	cfg->spans_cap = 1000;
+	cfg->record = !strcmp(argv[0], "record");
 	optind = 1;
 	opterr = 0;
-	while (!err && (c = getopt_long(argc, argv, "+:p:u:d:i:o:f:vh", trace_opts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, "+:p:u:d:i:o:f:c:vh", trace_opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': err = parse_pids(optarg, cfg); break;
 		case 'u': err = add_spec(optarg, cfg); break;
 		case 'd': err = parse_dur("duration", optarg, &cfg->duration_ns); break;
 		case 'i': err = parse_dur("interval", optarg, &cfg->interval_ns); break;
 		case 'o': cfg->output = optarg; break;
+		case 'c': cfg->config_path = optarg; break;
+		case OPT_ALERT_LOG: cfg->alert_log = optarg; break;
+		case OPT_EXIT_ON_ALERT: cfg->exit_on_alert = true; break;
+		case OPT_SPANS:
+			errno = 0;
+			mib = strtol(optarg, &end, 10);
+			if (errno || *end || mib < 0 || mib > 1000000) {
+				pr_err("bad span count '%s': expected 0..1000000", optarg);
+				err = -EINVAL;
+			}
+			cfg->spans_cap = mib;
+			break;
 		case 'f':
+			cfg->format_given = true;
 			cfg->format = report__parse_format(optarg);
 			if (cfg->format < 0) {
 				pr_err("bad format '%s': expected text, json, csv, prom, html or "
@@ -206,15 +295,20 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 		case OPT_NO_SPLIT: cfg->no_split = true; break;
 		case 'v': cfg->verbose++; break;
 		case 'h':
-			cli__trace_usage(stdout);
+			if (cfg->record)
+				cli__record_usage(stdout);
+			else
+				cli__trace_usage(stdout);
 			trace_config__free(cfg);
 			return 1;
 		case ':':
-			pr_err("option %s needs a value; see optrace trace --help", argv[optind - 1]);
+			pr_err("option %s needs a value; see optrace %s --help", argv[optind - 1],
+			       argv[0]);
 			err = -EINVAL;
 			break;
 		default:
-			pr_err("unknown option '%s'; see optrace trace --help", argv[optind - 1]);
+			pr_err("unknown option '%s'; see optrace %s --help", argv[optind - 1],
+			       argv[0]);
 			err = -EINVAL;
 			break;
 		}
@@ -225,6 +319,14 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 			err = -EINVAL;
 		} else {
 			cfg->cmd = &argv[optind];
+		}
+	}
+	if (!err && cfg->record) {
+		cfg->record_path = cfg->output;
+		cfg->output = NULL;
+		if (!cfg->record_path) {
+			pr_err("record needs -o FILE; see optrace record --help");
+			err = -EINVAL;
 		}
 	}
 	if (!err && !cfg->cmd && !cfg->npids) {
@@ -241,6 +343,8 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 		cfg->follow = true;
 	if (no_follow)
 		cfg->follow = false;
+	if (!err && !(cfg->argv_line = cli__join_args("optrace", argc, argv)))
+		err = -ENOMEM;
 	if (err) {
 		trace_config__free(cfg);
 		return err;
@@ -254,6 +358,8 @@ void trace_config__free(struct trace_config *cfg)
 		probe_spec__free(&cfg->specs[i]);
 	free(cfg->specs);
 	free(cfg->pids);
+	free(cfg->argv_line);
+	cfg->argv_line = NULL;
 	cfg->specs = NULL;
 	cfg->pids = NULL;
 	cfg->nspecs = cfg->npids = 0;

@@ -34,16 +34,31 @@ struct trace_config {
 	bool perf_uprobes;	/* force perf-event uprobes (no uprobe_multi) */
 	size_t ringbuf_bytes;
 	int verbose;
+	bool record;		/* `optrace record`: -o is the record file */
+	bool format_given;	/* -f given (record: also print that report) */
+	const char *record_path;/* record: where the record goes */
+	const char *config_path;/* -c FILE: thresholds, per-op limits, alert rules */
+	const char *alert_log;	/* --alert-log FILE: fired alerts as JSON lines */
+	bool exit_on_alert;	/* stop and exit 1 at the first critical alert */
+	uint64_t spans_cap;	/* slowest raw spans kept (--spans N) */
+	char *argv_line;	/* optrace's own command line, for records (owned) */
 	char **cmd;		/* -- CMD ARGS..., NULL-terminated, or NULL */
 };
 
 /*
- * Parses argv (argv[0] = "trace") into *cfg.  Returns 0; 1 when help was
+ * Parses argv (argv[0] = "trace" or "record") into *cfg.  Returns 0; 1 when help was
  * printed (exit 0); -EINVAL after printing a one-line usage error.
  * Free with trace_config__free().
  */
 int cli__parse_trace(int argc, char **argv, struct trace_config *cfg);
 void trace_config__free(struct trace_config *cfg);
 void cli__trace_usage(FILE *f);
+void cli__record_usage(FILE *f);
+
+/*
+ * argv as one shell-quoted line ("prefix a 'b c'"); newlines shown as \n.
+ * prefix may be NULL.  malloc'd, NULL on ENOMEM.
+ */
+char *cli__join_args(const char *prefix, int argc, char *const *argv);
 
 #endif

@@ -19,6 +19,7 @@ struct events {
 	uint32_t calib_op; /* first calibration op */
 	uint32_t ncalib;
 	struct hist *calib;
+	struct spans *spans; /* the slowest spans, or NULL */
 	uint64_t records;
 	uint64_t bad;
 };
@@ -49,6 +50,8 @@ static int handle_record(void *ctx, void *data, size_t size)
 		 * and counted; keep consuming. */
 		if (agg__add_span(e->agg, sp))
 			e->bad++;
+		else if (e->spans)
+			spans__add(e->spans, sp);
 		break;
 	}
 	case OT_EV_BIO:
@@ -95,6 +98,11 @@ void events__free(struct events *e)
 		return;
 	ring_buffer__free(e->rb);
 	free(e);
+}
+
+void events__set_spans(struct events *e, struct spans *s)
+{
+	e->spans = s;
 }
 
 void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, uint32_t n)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "agg.h"
+#include "spans.h"
 #include "hist.h"
 
 struct events;
@@ -23,6 +24,8 @@ void events__free(struct events *e);
 
 /* Spans of ops first_op..first_op+n-1 go to hists[op - first_op] instead of
  * the aggregates (calibration).  n = 0 turns this off. */
+/* Also offers every accounted span to s (the slowest-spans keeper); NULL: none. */
+void events__set_spans(struct events *e, struct spans *s);
 void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, uint32_t n);
 
 /*

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "agg.h"
@@ -31,6 +32,8 @@
 #include "probes.h"
 #include "report.h"
 #include "res.h"
+#include "series.h"
+#include "spans.h"
 #include "sysmon.h"
 #include "target.h"
 #include "tracer.h"
@@ -39,6 +42,7 @@
 #define CALIB_CALLS	  1000 /* per class: ~1 ms emulated, ~10 ms single-stepped here */
 #define CMD_TERM_WAIT_MS  2000
 #define SAMPLE_NS	  1000000000ULL /* /proc and BPF accounting, every second */
+#define TICK_NS		  1000000000ULL /* series tick without -i */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -63,9 +67,14 @@ struct session {
 	int *pidfds;
 	int64_t bias_ns[CALIB_NR_CLASSES];
 	uint64_t calib_spans;
-	uint64_t t_start, t_last_iv; /* CLOCK_MONOTONIC ns */
+	uint64_t t_start;	/* CLOCK_MONOTONIC ns */
 	int64_t unix_start;
-	char command[256];
+	char *command;		/* the traced command line, or NULL */
+	uint64_t tick_ns;	/* series and alert tick: -i, else 1 s */
+	uint64_t t_last_tick;
+	struct series *series;
+	struct spans *spans;
+	struct utsname uts;
 };
 
 static uint64_t now_ns(clockid_t clk)
@@ -201,13 +210,16 @@ static int start_tracer(struct session *s)
 		return OT_EXIT_ENV;
 	s->agg = agg__new(s->ops, s->probes.n);
 	s->res = res__new();
-	if (!s->agg || !s->res)
+	s->series = series__new();
+	s->spans = spans__new(cfg->spans_cap);
+	if (!s->agg || !s->res || !s->series || !s->spans)
 		return OT_EXIT_ENV;
 	err = events__open(tracer__events_fd(s->tracer), s->agg, &s->events);
 	if (err) {
 		pr_err("ring buffer consumer: %s", strerror(-err));
 		return OT_EXIT_ENV;
 	}
+	events__set_spans(s->events, s->spans);
 	return 0;
 }
 
@@ -383,13 +395,17 @@ static void sample(struct session *s)
 	s->t_last_sample = now_ns(CLOCK_MONOTONIC);
 }
 
-static int emit_report(struct session *s, bool interval)
+/*
+ * Builds the report of the current interval (since the last tick) or of
+ * the whole run, with what the session adds to the aggregates: series,
+ * slowest spans and run metadata.
+ */
+static int build_report(struct session *s, bool interval, struct report *r)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
-	struct render_opts ro = { .histogram = s->cfg->histogram, .width = 40 };
 	struct report_meta meta = {
 		.kind = interval ? "interval" : "final",
-		.window_s = (now - (interval ? s->t_last_iv : s->t_start)) / 1e9,
+		.window_s = (now - (interval ? s->t_last_tick : s->t_start)) / 1e9,
 		.elapsed_s = (now - s->t_start) / 1e9,
 		.start_unix_ns = s->unix_start,
 		.end_unix_ns = now_ns(CLOCK_REALTIME),
@@ -398,23 +414,77 @@ static int emit_report(struct session *s, bool interval)
 		.bias_emulated_ns = s->bias_ns[CALIB_EMULATED],
 		.bias_stepped_ns = s->bias_ns[CALIB_STEPPED],
 		.compensated = s->cfg->compensate,
-		.command = s->cfg->cmd ? s->command : NULL,
+		.command = s->command,
 		.cmd_exited = s->cmd_exited,
 		.cmd_status = s->cmd_status,
 		.show_idle_ops = true,
+		.host = s->uts.nodename,
+		.kernel = s->uts.release,
+		.optrace_args = s->cfg->argv_line,
+		.clock = "CLOCK_MONOTONIC",
+		.tick_s = s->tick_ns / 1e9,
+		.spans_cap = s->cfg->spans_cap,
 	};
 	struct report_loss loss;
-	struct report r;
 	int err;
 
 	loss_read(s, &loss);
 	sample(s);
-	err = report__build(s->agg, s->res, s->cfg->threads, interval, &meta, &loss, &r);
+	err = report__build(s->agg, s->res, s->cfg->threads, interval, &meta, &loss, r);
 	if (err)
 		return err;
-	err = render__report(s->out, s->cfg->format, &r, &ro);
+	if (interval)
+		return 0;
+	series__attach(s->series, r);
+	err = spans__export(s->spans, s->t_start, s->ops, s->probes.n, &r->spans, &r->nspans);
+	if (err)
+		report__free(r);
+	return err;
+}
+
+static int emit_report(struct session *s, const struct report *r)
+{
+	struct render_opts ro = { .histogram = s->cfg->histogram, .width = 40 };
+	int err;
+
+	if (s->cfg->record && !s->cfg->format_given)
+		return 0;
+	err = render__report(s->out, s->cfg->format, r, &ro);
 	if (!err && fflush(s->out))
 		err = -errno;
+	return err;
+}
+
+/*
+ * One tick: the interval's report feeds the series (and is printed with
+ * -i); then a new interval starts.
+ */
+static int tick(struct session *s, uint64_t now)
+{
+	struct report r;
+	int err;
+
+	err = build_report(s, true, &r);
+	if (err)
+		return err;
+	err = series__append(s->series, &r, (now - s->t_start) / 1e9);
+	if (!err && s->cfg->interval_ns)
+		err = emit_report(s, &r);
+	report__free(&r);
+	agg__interval_reset(s->agg);
+	res__next_interval(s->res);
+	s->t_last_tick = now;
+	return err;
+}
+
+static int final_report(struct session *s)
+{
+	struct report r;
+	int err = build_report(s, false, &r);
+
+	if (err)
+		return err;
+	err = emit_report(s, &r);
 	report__free(&r);
 	return err;
 }
@@ -456,8 +526,8 @@ static int run_loop(struct session *s)
 			break;
 		if (deadline && (int64_t)(deadline - now) < wait_ns)
 			wait_ns = deadline - now;
-		if (cfg->interval_ns && (int64_t)(s->t_last_iv + cfg->interval_ns - now) < wait_ns)
-			wait_ns = s->t_last_iv + cfg->interval_ns - now;
+		if ((int64_t)(s->t_last_tick + s->tick_ns - now) < wait_ns)
+			wait_ns = s->t_last_tick + s->tick_ns - now;
 		n = events__poll(s->events, wait_ns > 0 ? (int)(wait_ns / 1000000) : 0);
 		if (n < 0) {
 			pr_err("ring buffer: %s", strerror(-n));
@@ -469,15 +539,12 @@ static int run_loop(struct session *s)
 		/* Keep samples fresh: RSS peaks, and figures of processes that exit. */
 		if (now - s->t_last_sample >= SAMPLE_NS)
 			sample(s);
-		if (cfg->interval_ns && now >= s->t_last_iv + cfg->interval_ns) {
-			err = emit_report(s, true);
+		if (now >= s->t_last_tick + s->tick_ns) {
+			err = tick(s, now);
 			if (err) {
 				pr_err("write report: %s", strerror(-err));
 				return OT_EXIT_USAGE;
 			}
-			agg__interval_reset(s->agg);
-			res__next_interval(s->res);
-			s->t_last_iv = now;
 		}
 	}
 	return 0;
@@ -513,35 +580,6 @@ static int cmd_exit_code(const struct session *s)
 	return OT_EXIT_OK;
 }
 
-/* The command line for reports, shell-quoted where needed, one line. */
-static void describe_command(struct session *s)
-{
-	size_t off = 0, cap = sizeof(s->command) - 8;
-
-	for (char **a = s->cfg->cmd; a && *a && off < cap; a++) {
-		bool quote = !**a || strpbrk(*a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") != NULL;
-
-		if (a != s->cfg->cmd)
-			s->command[off++] = ' ';
-		if (quote)
-			s->command[off++] = '\'';
-		for (const char *c = *a; *c && off < cap; c++) {
-			if (*c == '\n') {
-				s->command[off++] = '\\';
-				s->command[off++] = 'n';
-			} else if (*c == '\'') {
-				memcpy(s->command + off, "'\\''", 4);
-				off += 4;
-			} else {
-				s->command[off++] = *c;
-			}
-		}
-		if (quote)
-			s->command[off++] = '\'';
-	}
-	s->command[off] = 0;
-}
-
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -567,6 +605,9 @@ static void session_cleanup(struct session *s)
 			close(s->pidfds[i]);
 	free(s->pidfds);
 	events__free(s->events);
+	spans__free(s->spans);
+	series__free(s->series);
+	free(s->command);
 	res__free(s->res);
 	tracer__destroy(s->tracer);
 	agg__free(s->agg);
@@ -581,6 +622,9 @@ static int session_run(const struct trace_config *cfg)
 	struct session s = { .cfg = cfg, .cmd = { .gate_fd = -1, .err_fd = -1 } };
 	int ret, err;
 
+	s.tick_ns = cfg->interval_ns ? cfg->interval_ns : TICK_NS;
+	uname(&s.uts);
+
 	for (size_t i = 0; i < cfg->npids; i++) {
 		err = target__check_pid(cfg->pids[i]);
 		if (err) {
@@ -589,7 +633,15 @@ static int session_run(const struct trace_config *cfg)
 			return err == -ESRCH ? OT_EXIT_USAGE : OT_EXIT_ENV;
 		}
 	}
-	describe_command(&s);
+	if (cfg->cmd) {
+		int n = 0;
+
+		while (cfg->cmd[n])
+			n++;
+		s.command = cli__join_args(NULL, n, cfg->cmd);
+		if (!s.command)
+			return OT_EXIT_ENV;
+	}
 	install_signals();
 	ret = resolve_probes(&s);
 	if (!ret)
@@ -606,7 +658,7 @@ static int session_run(const struct trace_config *cfg)
 		goto cleanup;
 	calibrate(&s);
 
-	s.t_start = s.t_last_iv = now_ns(CLOCK_MONOTONIC);
+	s.t_start = s.t_last_tick = now_ns(CLOCK_MONOTONIC);
 	s.unix_start = now_ns(CLOCK_REALTIME);
 	if (!s.cmd_started)
 		sample(&s); /* baselines; a command is sampled once it runs */
@@ -634,7 +686,7 @@ static int session_run(const struct trace_config *cfg)
 	tracer__detach(s.tracer);
 	stop_command(&s);
 	events__drain(s.events);
-	err = emit_report(&s, false);
+	err = final_report(&s);
 	if (err && !ret) {
 		pr_err("write report: %s", strerror(-err));
 		ret = OT_EXIT_USAGE;
@@ -661,11 +713,8 @@ int cmd_trace(int argc, char **argv)
 	return ret;
 }
 
-/* PLACEHOLDER until `optrace record` lands (being written). */
+/* `optrace record`: a trace that also saves a record (cli knows by argv[0]). */
 int cmd_record(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	pr_err("record: not built yet");
-	return OT_EXIT_USAGE;
+	return cmd_trace(argc, argv);
 }
