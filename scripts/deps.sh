@@ -11,6 +11,9 @@ pkgs=(
 	libelf-dev zlib1g-dev		# ELF symbols; libbpf needs both
 	libjansson-dev			# JSON output and records
 	libinih-dev			# config files (INI)
+	libmicrohttpd-dev		# optrace serve (HTTP)
+	libncurses-dev			# optrace top
+	tmux				# drives optrace top in tests
 	libcmocka-dev			# unit tests
 	python3				# integration test driver
 	python3-jsonschema		# checks -f json against docs/report.schema.json
