@@ -61,6 +61,41 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
 	}
 }
 
+#define SNAPSHOT_TRIES 4
+
+/*
+ * The thread's accounting as of *now, its running slice counted as on-CPU.
+ * Uprobe programs are preemptible: preempted halfway through the copy, the
+ * switch-out and switch-in update fields already copied and fields not yet
+ * copied, and the parts no longer add up.  Those updates bump ts->seq, so
+ * the copy is retried until seq did not move.  No other CPU writes a
+ * running thread's state (switches and wakeups of a thread happen while it
+ * is not running), so this is a sequence check, not a lock.  Returns false
+ * when every try was torn.
+ */
+static __always_inline bool acct_snapshot(const struct ot_thread_state *ts, struct ot_acct *a,
+					  __u64 *now)
+{
+	for (int i = 0; i < SNAPSHOT_TRIES; i++) {
+		__u32 seq = *(volatile const __u32 *)&ts->seq;
+		__u64 last;
+		bool running;
+
+		asm volatile("" ::: "memory");
+		*a = ts->acct;
+		last = ts->last_ts;
+		running = ts->state == OT_TS_RUNNING;
+		*now = bpf_ktime_get_ns();
+		asm volatile("" ::: "memory");
+		if (*(volatile const __u32 *)&ts->seq != seq)
+			continue;
+		if (running && *now > last)
+			a->oncpu_ns += *now - last;
+		return true;
+	}
+	return false;
+}
+
 static __always_inline int op_enter(struct pt_regs *ctx)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -100,6 +135,7 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 	if (targ_split) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		struct ot_thread_state *ts;
+		struct ot_acct a;
 		__u64 now;
 
 		f->nvcsw = task->nvcsw;
@@ -107,21 +143,11 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 		f->minflt = task->min_flt;
 		f->majflt = task->maj_flt;
 		ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
-		if (ts) {
-			/* Copy, then take the clock: uprobe programs can be
-			 * preempted, and a switch in between moves last_ts
-			 * past an earlier timestamp. */
-			__u64 last = ts->last_ts;
-			bool running = ts->state == OT_TS_RUNNING;
-
-			f->oncpu_ns = ts->acct.oncpu_ns;
-			f->runq_ns = ts->acct.runq_ns;
-			f->iowait_ns = ts->acct.iowait_ns;
-			f->offcpu_ns = ts->acct.offcpu_ns;
-			now = bpf_ktime_get_ns();
-			/* The thread is running: its current slice counts as on-CPU. */
-			if (running && now > last)
-				f->oncpu_ns += now - last;
+		if (ts && acct_snapshot(ts, &a, &now)) {
+			f->oncpu_ns = a.oncpu_ns;
+			f->runq_ns = a.runq_ns;
+			f->iowait_ns = a.iowait_ns;
+			f->offcpu_ns = a.offcpu_ns;
 			f->has_acct = 1;
 			f->start_ns = now;
 			return 0;
@@ -143,8 +169,7 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
 	struct ot_acct a;
-	__u64 sum, now, last;
-	bool running;
+	__u64 sum, now;
 
 	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
 	sp->nivcsw = (__u32)task->nivcsw - f->nivcsw;
@@ -154,18 +179,16 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	if (!ts || !f->has_acct)
 		return;
 	/*
-	 * Copy, then take the clock (see op_enter), and end the wall time at
-	 * that same instant: had the program been preempted since op_exit
-	 * took its first timestamp, the time preempted would be in the split
-	 * but not in the wall time.  The call has not returned until this
-	 * program finishes, so that time is the call's.
+	 * End the wall time at the snapshot's instant: had the program been
+	 * preempted since op_exit took its first timestamp, the time
+	 * preempted would be in the split but not in the wall time.  The
+	 * call has not returned until this program finishes, so that time is
+	 * the call's.
 	 */
-	a = ts->acct;
-	last = ts->last_ts;
-	running = ts->state == OT_TS_RUNNING;
-	now = bpf_ktime_get_ns();
-	if (running && now > last)
-		a.oncpu_ns += now - last;
+	if (!acct_snapshot(ts, &a, &now)) {
+		ot_count(OT_CNT_SPLIT_BAD);
+		return;
+	}
 	sp->dur_ns = now - f->start_ns;
 	sp->oncpu_ns = a.oncpu_ns - f->oncpu_ns;
 	sp->runq_ns = a.runq_ns - f->runq_ns;

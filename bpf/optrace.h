@@ -98,6 +98,11 @@ struct ot_thread_state {
 	__u64 last_ts; /* when the thread entered its current state */
 	__u32 state;   /* OT_TS_* */
 	__u32 tgid;
+	/* Bumped by every update (switch, wakeup).  The thread's own uprobe
+	 * programs are preemptible: a snapshot is consistent only when seq is
+	 * the same before and after copying. */
+	__u32 seq;
+	__u32 pad;
 };
 
 struct ot_thread {
@@ -182,7 +187,7 @@ struct ot_counters {
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct ot_span) == 112, "ot_span ABI size");
 _Static_assert(sizeof(struct ot_thread) == 80, "ot_thread ABI size");
-_Static_assert(sizeof(struct ot_thread_state) == 64, "ot_thread_state ABI size");
+_Static_assert(sizeof(struct ot_thread_state) == 72, "ot_thread_state ABI size");
 _Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
 _Static_assert(sizeof(struct ot_counters) == 128, "ot_counters ABI size");
 _Static_assert(sizeof(struct ot_bio) == 72, "ot_bio ABI size");

@@ -107,6 +107,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 			else
 				ts->state = OT_TS_SLEEP;
 			ts->last_ts = now;
+			ts->seq++;
 		}
 	}
 	if (next_traced) {
@@ -121,6 +122,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 				acct_add(ts, next_tgid, ts->state, delta);
 			ts->state = OT_TS_RUNNING;
 			ts->last_ts = now;
+			ts->seq++;
 		}
 	}
 	return 0;
@@ -145,6 +147,7 @@ static __always_inline int on_wakeup(struct task_struct *p)
 	acct_add(ts, tgid, ts->state, now - ts->last_ts);
 	ts->state = OT_TS_RUNNABLE;
 	ts->last_ts = now;
+	ts->seq++;
 	return 0;
 }
 
