@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "res.h"
 #include "tracer.h"
 
@@ -31,6 +32,8 @@ struct pid_samples {
 	bool has_acct;
 	struct ot_acct acct_iv, acct_now;
 	struct hist runq_iv, runq_now;	 /* cumulative */
+	bool has_cg_base, has_cg_iv, has_cg_now;
+	struct cgroup_cpu cg_base, cg_iv, cg_now;
 	struct sysmon_task *thr_base, *thr_now;
 	size_t nthr_base, nthr_now;
 	struct live_thread *live;
@@ -176,12 +179,35 @@ static void add_open_slices(struct pid_samples *p)
 	}
 }
 
+/* The cgroup's CPU limit and throttling counters, sampled with /proc. */
+static void sample_cgroup(struct pid_samples *p)
+{
+	struct cgroup_cpu c;
+
+	if (cgroup__pid_cpu(p->pid, NULL, NULL, &c))
+		return;
+	/* A process moved to another cgroup: its windows start over there. */
+	if (!p->has_cg_base || p->cg_base.version != c.version || strcmp(p->cg_base.path, c.path)) {
+		p->cg_base = c;
+		p->has_cg_base = true;
+	}
+	if (!p->has_cg_iv || p->cg_iv.version != c.version || strcmp(p->cg_iv.path, c.path)) {
+		p->cg_iv = c;
+		p->has_cg_iv = true;
+	}
+	p->cg_now = c;
+	p->has_cg_now = true;
+}
+
 static void sample_proc(struct pid_samples *p, double now, bool threads)
 {
 	struct sysmon_pid s;
 
 	if (sysmon__read_pid(p->pid, &s, NULL))
 		return;
+	/* An exiting task leaves its cgroup: a zombie's is not the one it ran in. */
+	if (s.task.state != 'Z')
+		sample_cgroup(p);
 	if (!p->has_base) {
 		p->base = s;
 		p->t_base = now;
@@ -270,6 +296,10 @@ void res__next_interval(struct res *r)
 			p->t_iv = p->t_now;
 			p->has_iv = true;
 		}
+		if (p->has_cg_now) {
+			p->cg_iv = p->cg_now;
+			p->has_cg_iv = true;
+		}
 		p->acct_iv = p->acct_now;
 		hist__reset(&p->runq_iv);
 		hist__merge(&p->runq_iv, &p->runq_now);
@@ -310,6 +340,30 @@ static int hist_diff(struct hist *out, const struct hist *now, const struct hist
 	return err;
 }
 
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* Throttling between two samples of the same cgroup level. */
+static void cgroup_window(const struct pid_samples *p, bool interval, struct res_pid *out)
+{
+	const struct cgroup_cpu *from = interval ? &p->cg_iv : &p->cg_base, *to = &p->cg_now;
+
+	if (!p->has_cg_now)
+		return;
+	out->has_cgroup = true;
+	out->cpu_quota = to->has_quota && to->period_us ? (double)to->quota_us / to->period_us : 0;
+	if (!(interval ? p->has_cg_iv : p->has_cg_base) || !from->has_stat || !to->has_stat ||
+	    from->version != to->version || strcmp(from->path, to->path))
+		return;
+	out->has_throttle = true;
+	out->cg_periods = sub0(to->nr_periods, from->nr_periods);
+	out->cg_throttled = sub0(to->nr_throttled, from->nr_throttled);
+	out->cg_throttled_ns = sub0(to->throttled_ns, from->throttled_ns);
+	out->throttled_share = out->cg_periods ? (double)out->cg_throttled / out->cg_periods : 0;
+}
+
 int res__pid_window(const struct res *r, uint32_t pid, bool interval, struct res_pid *out)
 {
 	const struct pid_samples *p = find(r, pid);
@@ -326,12 +380,15 @@ int res__pid_window(const struct res *r, uint32_t pid, bool interval, struct res
 	if (p->has_now && (interval ? p->has_iv : p->has_base)) {
 		out->now = p->now;
 		out->rss_peak_bytes = p->hwm;
+		out->has_rss_start = from->has_rss;
+		out->rss_start_bytes = from->has_rss ? from->rss_bytes : 0;
 		out->has_proc = !sysmon__pid_rates(from, &p->now, p->t_now - t_from, &out->rates);
 		if (!out->has_proc && p->t_now == t_from) {
 			/* One sample only: figures without rates. */
 			out->has_proc = true;
 		}
 	}
+	cgroup_window(p, interval, out);
 	if (p->has_acct) {
 		out->has_acct = true;
 		if (interval)

@@ -31,6 +31,19 @@ struct res_pid {
 	bool has_acct;
 	struct ot_acct acct;		/* BPF scheduler accounting over the window */
 	struct hist runq;		/* run-queue latency over the window (owned) */
+	/* RSS at the start of the window (the first sample of it), to tell
+	 * memory growing over the run. */
+	bool has_rss_start;
+	uint64_t rss_start_bytes;
+	/* CPU limit of its cgroup (or the nearest ancestor with one, cgroup.h)
+	 * and throttling over the window. */
+	bool has_cgroup;		/* the cgroup was read at the window's end */
+	double cpu_quota;		/* quota in CPUs (quota / period); 0: none */
+	bool has_throttle;		/* throttling counters at both ends, same cgroup */
+	uint64_t cg_periods;		/* enforcement periods in the window */
+	uint64_t cg_throttled;		/* of which throttled */
+	uint64_t cg_throttled_ns;	/* time throttled in the window */
+	double throttled_share;		/* cg_throttled / cg_periods; 0 without periods */
 };
 
 /* One thread over the final window. */

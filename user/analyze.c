@@ -1,0 +1,1030 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * analyze.c - rules over a report: findings with evidence and
+ * recommendations, trends of each op's series, per-process efficiency.
+ *
+ * Owns: every rule's condition, severity, impact and wording (and
+ * docs/analysis.md says the same).  Leaves to others: the thresholds'
+ * defaults and parsing (config.c), the numbers (report.c), printing
+ * (render_findings.c).  Pure.
+ *
+ * Impact orders findings of one severity.  Op rules about where time goes
+ * (and the tail and tracer rules) use the op time the cause accounts for,
+ * in seconds per second of the window (0.5 = half a thread's time);
+ * threshold rules on processes and the system use value / threshold;
+ * error_rate the error type's share of calls; latency limits the worst
+ * value / limit.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "errnames.h"
+#include "units.h"
+
+#define FMT 32
+/* Fewer enforcement periods than this say nothing about throttling. */
+#define MIN_CG_PERIODS 10
+
+struct ctx {
+	struct report *r;
+	const struct optrace_thresholds *th;
+	const struct optrace_config *cfg;
+	struct finding *v;
+	size_t n, cap;
+	int err;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *ns_str(double ns, char *buf)
+{
+	return units__fmt_ns(ns > 0 ? (uint64_t)llround(ns) : 0, buf, FMT);
+}
+
+static const char *bytes_str(double b, char *buf)
+{
+	return units__fmt_bytes(b > 0 ? (uint64_t)llround(b) : 0, buf, FMT);
+}
+
+static const char *pct_str(double frac, char *buf)
+{
+	double pct = frac * 100;
+
+	snprintf(buf, FMT, "%.*f%%", pct != 0 && fabs(pct) < 9.995 ? 2 : fabs(pct) < 99.95 ? 1 : 0,
+		 pct);
+	return buf;
+}
+
+static const char *op_name(const struct report_op *o)
+{
+	return o->info && o->info->name ? o->info->name : "?";
+}
+
+static const char *comm_of(const char *c)
+{
+	return c && *c ? c : "?";
+}
+
+static struct finding *add(struct ctx *c, const char *rule, int sev, double impact)
+{
+	struct finding *f;
+
+	if (c->err)
+		return NULL;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+
+		f = realloc(c->v, cap * sizeof(*f));
+		if (!f) {
+			c->err = -ENOMEM;
+			return NULL;
+		}
+		c->v = f;
+		c->cap = cap;
+	}
+	f = &c->v[c->n++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->rule, sizeof(f->rule), "%s", rule);
+	f->severity = sev;
+	f->impact = isfinite(impact) ? impact : 0;
+	return f;
+}
+
+static void ev(struct finding *f, const char *name, double value, const char *unit)
+{
+	struct evidence *e;
+
+	if (f->nev >= FINDING_MAX_EVIDENCE)
+		return;
+	e = &f->ev[f->nev++];
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->value = value;
+	snprintf(e->unit, sizeof(e->unit), "%s", unit);
+}
+
+static void subj_op(struct finding *f, const struct report_op *o)
+{
+	f->subject_kind = SUBJ_OP;
+	f->pid = o->pid;
+	snprintf(f->op, sizeof(f->op), "%s", op_name(o));
+	snprintf(f->subject, sizeof(f->subject), "op %s of pid %" PRIu32 " (%s)", op_name(o),
+		 o->pid, comm_of(o->comm));
+}
+
+static void subj_pid(struct finding *f, const struct report_pid *p)
+{
+	f->subject_kind = SUBJ_PID;
+	f->pid = p->pid;
+	snprintf(f->subject, sizeof(f->subject), "pid %" PRIu32 " (%s)", p->pid, comm_of(p->comm));
+}
+
+static void subj_sys(struct finding *f)
+{
+	f->subject_kind = SUBJ_SYSTEM;
+	snprintf(f->subject, sizeof(f->subject), "system");
+}
+
+__attribute__((format(printf, 2, 3)))
+static void summary(struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->summary, sizeof(f->summary), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void recommend(struct finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->recommendation, sizeof(f->recommendation), fmt, ap);
+	va_end(ap);
+}
+
+/* Op time per second of the window, for mean_ns per call. */
+static double busy(const struct ctx *c, const struct report_op *o, double mean_ns)
+{
+	double w = c->r->meta.window_s;
+
+	return mean_ns * (double)o->calls / 1e9 / (w > 0 ? w : 1);
+}
+
+static const struct report_pid *pid_of(const struct report *r, uint32_t pid)
+{
+	for (size_t i = 0; i < r->npids; i++)
+		if (r->pids[i].pid == pid)
+			return &r->pids[i];
+	return NULL;
+}
+
+/* The pid's block IO (device and kind) with the most requests, or NULL:
+ * what its ops most likely wait on. */
+static const struct report_bio *main_bio(const struct report_pid *p)
+{
+	const struct report_bio *m = NULL;
+
+	for (size_t i = 0; p && i < p->nbio; i++)
+		if (p->bio[i].count && (!m || p->bio[i].count > m->count))
+			m = &p->bio[i];
+	return m;
+}
+
+/* ---------------------------------------------------------------- op rules */
+
+static void rule_cpu_bound(struct ctx *c, const struct report_op *o)
+{
+	const struct report_split *s = &o->split_all;
+	struct finding *f;
+	char a[FMT], b[FMT], p[FMT];
+
+	if (!o->has_split || !(s->oncpu_share > c->th->cpu_bound_share))
+		return;
+	f = add(c, "cpu_bound_op", SEV_INFO, busy(c, o, s->oncpu_mean));
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "oncpu_share", s->oncpu_share, "ratio");
+	ev(f, "oncpu_mean", s->oncpu_mean, "ns");
+	ev(f, "wall_mean", s->wall_mean, "ns");
+	ev(f, "calls", (double)o->calls, "count");
+	summary(f, "%s runs on a CPU %s of its time (%s of %s per call): it is CPU-bound.",
+		op_name(o), pct_str(s->oncpu_share, p), ns_str(s->oncpu_mean, a),
+		ns_str(s->wall_mean, b));
+	recommend(f, "Profile the hot path (perf record -g -p %" PRIu32 ", a flame graph) and "
+		  "reduce the work per call: a cheaper algorithm, less copying and allocation, "
+		  "caching results that repeat; spread independent calls over more cores.", o->pid);
+}
+
+static void rule_runq_op(struct ctx *c, const struct report_op *o)
+{
+	const struct report_split *s = &o->split_all;
+	const struct report_pid *p = pid_of(c->r, o->pid);
+	struct finding *f;
+	char a[FMT], b[FMT], q[FMT];
+	int sev;
+
+	if (!o->has_split || !(s->runq_share > c->th->runq_share))
+		return;
+	sev = s->runq_share > c->th->runq_share_critical ? SEV_CRITICAL : SEV_WARNING;
+	f = add(c, "cpu_saturation", sev, busy(c, o, s->runq_mean));
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "runq_share", s->runq_share, "ratio");
+	ev(f, "runq_mean", s->runq_mean, "ns");
+	ev(f, "wall_mean", s->wall_mean, "ns");
+	if (o->has_counts)
+		ev(f, "involuntary_switches_per_call", o->nivcsw_per_call, "count");
+	if (p && p->runq_count)
+		ev(f, "pid_runq_p99", (double)p->runq_p99, "ns");
+	if (p && p->has_res && p->res.has_throttle && p->res.cg_periods)
+		ev(f, "cgroup_throttled_share", p->res.throttled_share, "ratio");
+	if (c->r->sys.valid)
+		ev(f, "system_cpu_busy", c->r->sys.rates.cpu_busy_pct, "pct");
+	summary(f, "%s waits for a CPU %s of its time (%s of %s per call): more threads are "
+		"runnable than the CPUs it may use.", op_name(o), pct_str(s->runq_share, q),
+		ns_str(s->runq_mean, a), ns_str(s->wall_mean, b));
+	recommend(f, "Keep runnable threads at or below the CPUs available (size thread pools "
+		  "to them), give the process more CPUs (CPU affinity, cpuset, a larger machine) "
+		  "or raise its cgroup CPU quota; nice or move competing background work.");
+}
+
+static void rule_io_bound(struct ctx *c, const struct report_op *o)
+{
+	const struct report_split *s = &o->split_all;
+	const struct report_pid *p = pid_of(c->r, o->pid);
+	const struct report_bio *b = main_bio(p);
+	bool slow = b && b->p99 > c->th->io_p99_ns, deep = b && b->queue_mean > b->svc_p50;
+	struct finding *f;
+	char x[FMT], y[FMT], q[FMT], w[FMT], m[FMT];
+
+	if (!o->has_split || !(s->iowait_share > c->th->iowait_share))
+		return;
+	f = add(c, "io_bound_op", slow ? SEV_WARNING : SEV_INFO, busy(c, o, s->iowait_mean));
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "iowait_share", s->iowait_share, "ratio");
+	ev(f, "iowait_mean", s->iowait_mean, "ns");
+	ev(f, "wall_mean", s->wall_mean, "ns");
+	if (b) {
+		ev(f, "block_requests", (double)b->count, "count");
+		ev(f, "block_p99", (double)b->p99, "ns");
+		ev(f, "block_device_p50", (double)b->svc_p50, "ns");
+		ev(f, "block_queue_mean", b->queue_mean, "ns");
+		snprintf(f->device, sizeof(f->device), "%s", b->dev_name ? b->dev_name : "?");
+	}
+	if (b)
+		summary(f, "%s waits for IO %s of its time (%s of %s per call); the process's "
+			"block %ss on %s take p99 %s, queued %s on average.", op_name(o),
+			pct_str(s->iowait_share, q), ns_str(s->iowait_mean, x),
+			ns_str(s->wall_mean, y), b->op ? b->op : "IO", b->dev_name ? b->dev_name : "?",
+			ns_str((double)b->p99, w), ns_str(b->queue_mean, m));
+	else
+		summary(f, "%s waits for IO %s of its time (%s of %s per call).", op_name(o),
+			pct_str(s->iowait_share, q), ns_str(s->iowait_mean, x),
+			ns_str(s->wall_mean, y));
+	recommend(f, "Cache data that is read again, batch small IOs into larger ones, take IO "
+		  "off the call's path (io_uring or other async IO, read-ahead, write-behind) or "
+		  "use a faster device.%s%s",
+		  slow ? " Block latency is high: check the device (iostat -x) and what else uses it."
+		       : "",
+		  deep ? " Requests wait longer in the queue than on the device: lower the IO "
+			 "depth or spread IO over devices." : "");
+}
+
+static void rule_blocked(struct ctx *c, const struct report_op *o)
+{
+	const struct report_split *s = &o->split_all;
+	struct finding *f;
+	char a[FMT], b[FMT], q[FMT];
+
+	if (!o->has_split || !(s->offcpu_share > c->th->blocked_share))
+		return;
+	f = add(c, "blocked_op", SEV_INFO, busy(c, o, s->offcpu_mean));
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "offcpu_share", s->offcpu_share, "ratio");
+	ev(f, "offcpu_mean", s->offcpu_mean, "ns");
+	ev(f, "wall_mean", s->wall_mean, "ns");
+	if (o->has_counts)
+		ev(f, "voluntary_switches_per_call", o->nvcsw_per_call, "count");
+	summary(f, "%s is off CPU, not in IO wait, %s of its time (%s of %s per call): it waits "
+		"for something else.", op_name(o), pct_str(s->offcpu_share, q),
+		ns_str(s->offcpu_mean, a), ns_str(s->wall_mean, b));
+	recommend(f, "Find what it waits for (an off-CPU profile, e.g. bcc's offcputime -p %" PRIu32
+		  "): lock contention, sleeps and timeouts, or a downstream call. Shorten critical "
+		  "sections or use finer locks, issue downstream calls concurrently or cache their "
+		  "results, and review timeouts and retries.", o->pid);
+}
+
+/* What to do about one error code. */
+static const char *err_advice(const char *name)
+{
+	static const struct {
+		const char *name, *advice;
+	} t[] = {
+		{ "EAGAIN", "the resource was busy: wait for readiness (poll/epoll) or back off "
+			    "instead of retrying at once" },
+		{ "EWOULDBLOCK", "the resource was busy: wait for readiness or back off" },
+		{ "ETIMEDOUT", "a timeout expired: check the latency of what it waits for, and its "
+			       "timeout and retry settings" },
+		{ "ECONNREFUSED", "nothing listens at the other end: check the service and its "
+				  "address" },
+		{ "ECONNRESET", "the peer dropped the connection: check its logs and limits" },
+		{ "ENOENT", "something looked up does not exist: check the inputs, or make the "
+			    "expected miss cheap (negative caching)" },
+		{ "ENOMEM", "memory ran out: check limits and usage" },
+		{ "EMFILE", "the process ran out of file descriptors: raise the limit or close "
+			    "leaked ones" },
+		{ "ENFILE", "the system ran out of file descriptors" },
+		{ "ENOSPC", "a filesystem is full" },
+		{ "EACCES", "permission was denied: check credentials and modes" },
+		{ "EPERM", "the operation was not permitted: check credentials and capabilities" },
+		{ "EINTR", "a signal interrupted the call: restart it (SA_RESTART) or handle EINTR" },
+		{ "EINVAL", "an argument was invalid: check what the callers pass" },
+		{ "NULL", "it returned NULL: check what makes it fail (allocation, lookup miss)" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(t[i].name, name))
+			return t[i].advice;
+	return "check the inputs and the state the failing calls depend on";
+}
+
+static void error_finding(struct ctx *c, const struct report_op *o, const char *name,
+			  uint64_t count, bool all_types)
+{
+	double rate = (double)count / (double)o->calls;
+	int sev = rate > c->th->error_rate_critical ? SEV_CRITICAL : SEV_WARNING;
+	struct finding *f = add(c, "error_rate", sev, rate);
+	char p[FMT];
+
+	if (!f)
+		return;
+	subj_op(f, o);
+	if (!all_types)
+		snprintf(f->subject, sizeof(f->subject), "op %s of pid %" PRIu32 " (%s): %s",
+			 op_name(o), o->pid, comm_of(o->comm), name);
+	ev(f, "error_rate", rate, "ratio");
+	ev(f, "errors", (double)count, "count");
+	ev(f, "calls", (double)o->calls, "count");
+	if (!all_types)
+		ev(f, "op_error_rate", o->err_rate, "ratio");
+	if (all_types) {
+		summary(f, "%s fails in %s of its calls (%" PRIu64 " of %" PRIu64 "), over %zu "
+			"error types.", op_name(o), pct_str(rate, p), count, o->calls, o->nerrs);
+		recommend(f, "Find why calls fail: the error types are listed with the op; handle "
+			  "expected failures on a cheap path and retry with backoff only transient "
+			  "ones (EAGAIN, ETIMEDOUT).");
+		return;
+	}
+	summary(f, "%s fails with %s in %s of its calls (%" PRIu64 " of %" PRIu64 ").",
+		op_name(o), name, pct_str(rate, p), count, o->calls);
+	recommend(f, "Find why calls fail with %s: %s.", name, err_advice(name));
+}
+
+static void rule_errors(struct ctx *c, const struct report_op *o)
+{
+	bool any = false;
+	char buf[FMT];
+
+	if (!o->errors || !o->calls)
+		return;
+	for (size_t i = 0; i < o->nerrs; i++) {
+		const struct report_err *e = &o->errs[i];
+		const char *name = e->name[0] ? e->name : errnames__name(e->code, buf, sizeof(buf));
+
+		if ((double)e->count / (double)o->calls > c->th->error_rate) {
+			error_finding(c, o, name, e->count, false);
+			any = true;
+		}
+	}
+	/* Many error types, none high alone, but many errors together. */
+	if (!any && o->err_rate > c->th->error_rate)
+		error_finding(c, o, "", o->errors, true);
+}
+
+/* The part of the time split whose share grew most from all calls to the tail. */
+static int tail_part(const struct report_op *o, double *all, double *tail)
+{
+	const struct report_split *a = &o->split_all, *t = &o->split_tail;
+	const double as[4] = { a->oncpu_share, a->runq_share, a->iowait_share, a->offcpu_share };
+	const double ts[4] = { t->oncpu_share, t->runq_share, t->iowait_share, t->offcpu_share };
+	int best = 0;
+
+	for (int i = 1; i < 4; i++)
+		if (ts[i] - as[i] > ts[best] - as[best])
+			best = i;
+	*all = as[best];
+	*tail = ts[best];
+	return best;
+}
+
+static void rule_tail(struct ctx *c, const struct report_op *o)
+{
+	static const char *const part_names[4] = { "on CPU", "waiting for a CPU", "in IO wait",
+						   "off CPU (other waits)" };
+	static const char *const part_ev[4] = { "tail_oncpu_share", "tail_runq_share",
+						"tail_iowait_share", "tail_offcpu_share" };
+	static const char *const part_all_ev[4] = { "all_oncpu_share", "all_runq_share",
+						    "all_iowait_share", "all_offcpu_share" };
+	static const char *const part_advice[4] = {
+		"The slowest calls do more work on CPU: find the inputs that take a slow path "
+		"(large requests, cache misses that recompute, garbage collection) and bound or "
+		"split them.",
+		"The slowest calls wait for a CPU: bursts of runnable threads exceed the CPUs; "
+		"smooth the bursts, size thread pools to the CPUs, or raise the CPU quota.",
+		"The slowest calls wait for the disk: cache the hot data, keep synchronous IO off "
+		"the call's path, and check the device's own latency.",
+		"The slowest calls block on something else: lock contention, timeouts and "
+		"retries, or a slow downstream dependency; see what they wait for (off-CPU "
+		"profile) and add timeouts or hedged requests.",
+	};
+	uint64_t min_calls = c->th->tail_min_calls > c->th->min_calls ? c->th->tail_min_calls :
+									  c->th->min_calls;
+	struct finding *f;
+	char a[FMT], b[FMT], x[FMT], y[FMT];
+	double ratio, all_s, tail_s;
+	int part;
+
+	if (o->calls < min_calls || !o->p50 || !(o->p99 > c->th->tail_min_ns))
+		return;
+	ratio = (double)o->p99 / (double)o->p50;
+	if (!(ratio > c->th->tail_ratio))
+		return;
+	f = add(c, "tail_amplification", SEV_WARNING,
+		busy(c, o, (double)(o->p99 - o->p50)) * 0.01);
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "p50", (double)o->p50, "ns");
+	ev(f, "p99", (double)o->p99, "ns");
+	ev(f, "p99_over_p50", ratio, "x");
+	if (!o->has_split || !o->split_tail.calls) {
+		summary(f, "%s's p99 (%s) is %.1fx its p50 (%s): the slowest 1%% of calls are much "
+			"slower than the typical one.", op_name(o), ns_str((double)o->p99, a), ratio,
+			ns_str((double)o->p50, b));
+		recommend(f, "Find what the slowest calls have in common (inputs, time, threads); "
+			  "the time split (without --no-split) tells whether they run, wait for a "
+			  "CPU, for IO or for something else.");
+		return;
+	}
+	part = tail_part(o, &all_s, &tail_s);
+	ev(f, "tail_wall_mean", o->split_tail.wall_mean, "ns");
+	ev(f, part_ev[part], tail_s, "ratio");
+	ev(f, part_all_ev[part], all_s, "ratio");
+	summary(f, "%s's p99 (%s) is %.1fx its p50 (%s); the slowest 1%% spend %s of their time "
+		"%s, against %s for all calls.", op_name(o), ns_str((double)o->p99, a), ratio,
+		ns_str((double)o->p50, b), pct_str(tail_s, x), part_names[part], pct_str(all_s, y));
+	recommend(f, "%s", part_advice[part]);
+}
+
+static void rule_tracer(struct ctx *c, const struct report_op *o)
+{
+	double raw, share;
+	struct finding *f;
+	char a[FMT], b[FMT], p[FMT];
+	bool stepped = o->probe_insn && !strcmp(o->probe_insn, "single-stepped");
+
+	if (o->bias_ns <= 0)
+		return;
+	raw = o->compensated ? o->mean + (double)o->bias_ns : o->mean;
+	if (!(raw > 0))
+		return;
+	share = (double)o->bias_ns / raw;
+	if (share > 1)
+		share = 1;
+	if (!(share > c->th->tracer_cost_share))
+		return;
+	f = add(c, "tracer_cost", share > c->th->tracer_cost_warning ? SEV_WARNING : SEV_INFO,
+		busy(c, o, (double)o->bias_ns));
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "probe_cost", (double)o->bias_ns, "ns");
+	ev(f, "raw_mean", raw, "ns");
+	ev(f, "probe_share", share, "ratio");
+	ev(f, "probe_cpu", busy(c, o, (double)o->bias_ns), "cpus");
+	summary(f, "Tracing costs about %s per call of %s, %s of its measured mean (%s)%s.",
+		ns_str((double)o->bias_ns, a), op_name(o), pct_str(share, p), ns_str(raw, b),
+		o->compensated ? "; the figures have it subtracted" : "");
+	recommend(f, "Trace fewer functions: probe callers rather than small hot functions, or "
+		  "sample (trace for short periods).%s%s",
+		  o->compensated ? "" : " --compensate subtracts the measured cost.",
+		  stepped ? " Its first instruction is single-stepped, the costly kind: a caller "
+			    "may be cheaper to probe." : "");
+}
+
+/* The [op] section for an op: the one naming it exactly, else the first glob. */
+static const struct op_limit *limit_of(const struct optrace_config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && i < cfg->nlimits; i++)
+		if (!strcmp(cfg->limits[i].pattern, name))
+			return &cfg->limits[i];
+	for (size_t i = 0; cfg && i < cfg->nlimits; i++)
+		if (!fnmatch(cfg->limits[i].pattern, name, 0))
+			return &cfg->limits[i];
+	return NULL;
+}
+
+static void rule_limits(struct ctx *c, const struct report_op *o)
+{
+	const struct op_limit *l = limit_of(c->cfg, op_name(o));
+	const struct {
+		const char *name;
+		double v;
+		uint64_t lim;
+	} m[] = {
+		{ "p50", (double)o->p50, l ? l->p50_ns : 0 },
+		{ "p95", (double)o->p95, l ? l->p95_ns : 0 },
+		{ "p99", (double)o->p99, l ? l->p99_ns : 0 },
+		{ "mean", o->mean, l ? l->mean_ns : 0 },
+	};
+	char text[200] = "", a[FMT], b[FMT], name[24];
+	double worst = 0;
+	size_t len = 0, over = 0;
+	struct finding *f;
+
+	if (!l)
+		return;
+	for (size_t i = 0; i < 4; i++)
+		if (m[i].lim && m[i].v > (double)m[i].lim && m[i].v / m[i].lim > worst)
+			worst = m[i].v / m[i].lim;
+	if (!(worst > 0))
+		return;
+	f = add(c, "op_latency_threshold", l->severity, worst);
+	if (!f)
+		return;
+	subj_op(f, o);
+	for (size_t i = 0; i < 4; i++) {
+		if (!m[i].lim || !(m[i].v > (double)m[i].lim))
+			continue;
+		ev(f, m[i].name, m[i].v, "ns");
+		snprintf(name, sizeof(name), "%s_limit", m[i].name);
+		ev(f, name, (double)m[i].lim, "ns");
+		if (len < sizeof(text))
+			len += snprintf(text + len, sizeof(text) - len, "%s%s %s > %s", over ? ", " : "",
+					m[i].name, ns_str(m[i].v, a), ns_str((double)m[i].lim, b));
+		over++;
+	}
+	summary(f, "%s is slower than its limit: %s.", op_name(o), text);
+	recommend(f, "The config's [op \"%s\"] limit is broken: the other findings for this op "
+		  "say where its time goes; if the limit does not fit this workload, change it.",
+		  l->pattern);
+}
+
+static void rule_trend(struct ctx *c, const struct report_op *o)
+{
+	const struct trend *t = NULL;
+	const char *which = NULL;
+	struct finding *f;
+	char p[FMT], s[FMT];
+
+	if (!o->has_trends)
+		return;
+	if (o->trend_p99.dir == TREND_INCREASING && o->trend_p99.slope_rel > c->th->trend_change) {
+		t = &o->trend_p99;
+		which = "p99";
+	} else if (o->trend_p50.dir == TREND_INCREASING &&
+		   o->trend_p50.slope_rel > c->th->trend_change) {
+		t = &o->trend_p50;
+		which = "p50";
+	}
+	if (!t)
+		return;
+	f = add(c, "latency_trend", SEV_WARNING, t->slope_rel);
+	if (!f)
+		return;
+	subj_op(f, o);
+	ev(f, "slope_rel", t->slope_rel, "ratio");
+	ev(f, "slope", t->slope, "ns/s");
+	ev(f, "p_value", t->p_value, "ratio");
+	ev(f, "mean", t->mean, "ns");
+	ev(f, "points", t->npoints, "count");
+	summary(f, "%s's %s rose by %s of its mean over the run (%s per second, p = %.3g, %u "
+		"intervals).", op_name(o), which, pct_str(t->slope_rel, p), ns_str(t->slope, s),
+		t->p_value, t->npoints);
+	recommend(f, "Latency grows with time: look for state that accumulates (queues, caches "
+		  "or tables without bounds, fragmentation, leaks) or load that ramps up; compare "
+		  "with the throughput and RSS over the run.");
+}
+
+/* ---------------------------------------------------------------- pid rules */
+
+static void rule_runq_pid(struct ctx *c, const struct report_pid *p)
+{
+	struct finding *f;
+	char a[FMT], b[FMT];
+	int sev;
+
+	if (!p->has_res || p->runq_count < c->th->min_calls || !(p->runq_p99 > c->th->runq_p99_ns))
+		return;
+	sev = p->runq_p99 > c->th->runq_p99_critical_ns ? SEV_CRITICAL : SEV_WARNING;
+	f = add(c, "cpu_saturation", sev, (double)p->runq_p99 / (double)c->th->runq_p99_ns);
+	if (!f)
+		return;
+	subj_pid(f, p);
+	ev(f, "runq_p99", (double)p->runq_p99, "ns");
+	ev(f, "runq_p50", (double)p->runq_p50, "ns");
+	ev(f, "runq_waits", (double)p->runq_count, "count");
+	if (p->res.has_acct)
+		ev(f, "runq_time", (double)p->res.acct.runq_ns, "ns");
+	if (p->res.has_proc)
+		ev(f, "cpu", p->res.rates.cpu_pct, "pct");
+	summary(f, "pid %" PRIu32 " (%s) waited for a CPU up to %s (p99; p50 %s) over %" PRIu64
+		" waits.", p->pid, comm_of(p->comm), ns_str((double)p->runq_p99, a),
+		ns_str((double)p->runq_p50, b), p->runq_count);
+	recommend(f, "Its threads are runnable but not running: run fewer runnable threads than "
+		  "CPUs, give it more CPUs (affinity, cpuset) or more CPU quota, or move competing "
+		  "work elsewhere.");
+}
+
+static void rule_throttle(struct ctx *c, const struct report_pid *p)
+{
+	const struct res_pid *r = &p->res;
+	struct finding *f;
+	char a[FMT], b[FMT], q[48];
+	int sev;
+
+	if (!p->has_res || !r->has_throttle || r->cg_periods < MIN_CG_PERIODS ||
+	    !(r->throttled_share > c->th->throttle_warning))
+		return;
+	sev = r->throttled_share > c->th->throttle_critical ? SEV_CRITICAL : SEV_WARNING;
+	f = add(c, "cpu_saturation", sev, r->throttled_share / c->th->throttle_warning);
+	if (!f)
+		return;
+	subj_pid(f, p);
+	ev(f, "throttled_share", r->throttled_share, "ratio");
+	ev(f, "throttled_time", (double)r->cg_throttled_ns, "ns");
+	ev(f, "periods", (double)r->cg_periods, "count");
+	if (r->cpu_quota > 0)
+		ev(f, "cpu_quota", r->cpu_quota, "cpus");
+	if (r->has_proc)
+		ev(f, "cpu", r->rates.cpu_pct, "pct");
+	if (r->cpu_quota > 0)
+		snprintf(q, sizeof(q), "its quota of %.2f CPUs", r->cpu_quota);
+	else
+		snprintf(q, sizeof(q), "its quota");
+	summary(f, "pid %" PRIu32 " (%s)'s cgroup was throttled in %s of its CPU periods (%s in "
+		"all): it needs more CPU than %s.", p->pid, comm_of(p->comm),
+		pct_str(r->throttled_share, a), ns_str((double)r->cg_throttled_ns, b), q);
+	recommend(f, "Raise the cgroup CPU quota (cpu.max; a container's CPU limit, systemd "
+		  "CPUQuota=) or lower its parallelism so bursts fit: a throttled cgroup stops "
+		  "every thread until the next period.");
+}
+
+static void rule_memory_pid(struct ctx *c, const struct report_pid *p)
+{
+	const struct res_pid *r = &p->res;
+	const struct optrace_thresholds *th = c->th;
+	bool faults, grew = false, sys_tight;
+	double growth = 0, rel = 0;
+	struct finding *f;
+	char a[FMT], b[FMT], d[FMT], q[FMT];
+	int sev;
+
+	if (!p->has_res || !r->has_proc)
+		return;
+	faults = r->rates.majflt_per_s > th->majflt_rate;
+	if (r->has_rss_start && r->now.has_rss && r->rss_start_bytes &&
+	    r->now.rss_bytes > r->rss_start_bytes) {
+		growth = (double)(r->now.rss_bytes - r->rss_start_bytes);
+		rel = growth / (double)r->rss_start_bytes;
+		grew = growth > (double)th->rss_growth_min_bytes && rel > th->rss_growth;
+	}
+	if (!faults && !grew)
+		return;
+	sys_tight = c->r->sys.valid && c->r->sys.rates.mem_used_pct > th->memory_warning_pct;
+	sev = faults || sys_tight ? SEV_WARNING : SEV_INFO;
+	f = add(c, "memory_pressure", sev,
+		faults ? r->rates.majflt_per_s / th->majflt_rate : rel / th->rss_growth);
+	if (!f)
+		return;
+	subj_pid(f, p);
+	ev(f, "major_faults_per_s", r->rates.majflt_per_s, "/s");
+	if (r->now.has_rss)
+		ev(f, "rss", (double)r->now.rss_bytes, "bytes");
+	if (r->has_rss_start)
+		ev(f, "rss_start", (double)r->rss_start_bytes, "bytes");
+	if (grew)
+		ev(f, "rss_growth", rel, "ratio");
+	if (c->r->sys.valid)
+		ev(f, "system_memory_used", c->r->sys.rates.mem_used_pct, "pct");
+	if (faults && grew)
+		summary(f, "pid %" PRIu32 " (%s) takes %.0f major page faults per second and its "
+			"RSS grew from %s to %s (+%s) over the window.", p->pid, comm_of(p->comm),
+			r->rates.majflt_per_s, bytes_str((double)r->rss_start_bytes, a),
+			bytes_str((double)r->now.rss_bytes, b), pct_str(rel, q));
+	else if (faults)
+		summary(f, "pid %" PRIu32 " (%s) takes %.0f major page faults per second: it waits "
+			"for memory to be read back from disk.", p->pid, comm_of(p->comm),
+			r->rates.majflt_per_s);
+	else
+		summary(f, "pid %" PRIu32 " (%s)'s RSS grew from %s to %s (+%s, %s) over the "
+			"window.", p->pid, comm_of(p->comm), bytes_str((double)r->rss_start_bytes, a),
+			bytes_str((double)r->now.rss_bytes, b), bytes_str(growth, d), pct_str(rel, q));
+	recommend(f, "%s%s",
+		  faults ? "Give it more memory (or take memory from other processes), shrink its "
+			   "working set, or lock hot data in memory (mlock); check for swapping. " : "",
+		  grew ? "If RSS keeps growing, look for a leak or an unbounded cache (a heap "
+			 "profiler: heaptrack, jemalloc or tcmalloc profiling) and bound caches and "
+			 "queues." : "");
+}
+
+static void rule_fds(struct ctx *c, const struct report_pid *p)
+{
+	const struct sysmon_pid *n = &p->res.now;
+	struct finding *f;
+	double share;
+	char a[FMT];
+
+	if (!p->has_res || !p->res.has_proc || !n->has_fds || !n->has_fd_limit ||
+	    n->fd_limit == UINT64_MAX || !n->fd_limit || n->task.state == 'Z')
+		return;
+	share = (double)n->nfds / (double)n->fd_limit;
+	if (!(share > c->th->fds_warning))
+		return;
+	f = add(c, "resource_exhaustion", share > c->th->fds_critical ? SEV_CRITICAL : SEV_WARNING,
+		share / c->th->fds_warning);
+	if (!f)
+		return;
+	subj_pid(f, p);
+	ev(f, "fds", n->nfds, "count");
+	ev(f, "fd_limit", (double)n->fd_limit, "count");
+	ev(f, "fds_used", share, "ratio");
+	summary(f, "pid %" PRIu32 " (%s) has %" PRIu32 " files open of its limit of %" PRIu64
+		" (%s): at the limit, open() and accept() fail with EMFILE.", p->pid,
+		comm_of(p->comm), n->nfds, n->fd_limit, pct_str(share, a));
+	recommend(f, "Raise its RLIMIT_NOFILE (ulimit -n, systemd LimitNOFILE=) if it needs that "
+		  "many, or find descriptors that are never closed (ls -l /proc/%" PRIu32 "/fd).",
+		  p->pid);
+}
+
+double analyze__efficiency(const struct report_pid *p)
+{
+	const struct ot_acct *a = &p->res.acct;
+	double demand;
+
+	if (!p->has_res || !p->res.has_acct)
+		return -1;
+	demand = (double)a->oncpu_ns + (double)a->runq_ns + (double)a->iowait_ns;
+	if (!(demand > 0))
+		return -1;
+	return (double)a->oncpu_ns / demand;
+}
+
+/* ---------------------------------------------------------------- system rules */
+
+static void rule_cpu_sys(struct ctx *c)
+{
+	const struct res_sys *s = &c->r->sys;
+	const struct sysmon_psi *psi = &s->now.psi[SYSMON_PSI_CPU];
+	double busy_pct = s->rates.cpu_busy_pct;
+	struct finding *f;
+	int sev;
+
+	if (!s->valid || !(busy_pct > c->th->cpu_warning_pct))
+		return;
+	sev = busy_pct > c->th->cpu_critical_pct ? SEV_CRITICAL : SEV_WARNING;
+	f = add(c, "cpu_saturation", sev, busy_pct / c->th->cpu_warning_pct);
+	if (!f)
+		return;
+	subj_sys(f);
+	ev(f, "cpu_busy", busy_pct, "pct");
+	ev(f, "ncpus", s->now.ncpus, "count");
+	ev(f, "load1", s->now.load1, "count");
+	ev(f, "procs_running", (double)s->now.procs_running, "count");
+	if (psi->present)
+		ev(f, "cpu_pressure_some", psi->some.avg10, "pct");
+	summary(f, "The system's %" PRIu32 " CPUs were %.1f%% busy over the window (load %.2f): "
+		"every process waits longer for a CPU.", s->now.ncpus, busy_pct, s->now.load1);
+	recommend(f, "Find the largest CPU consumers (top, pidstat 1) and reduce their work, move "
+		  "work to other machines or add CPUs; latency-sensitive processes can get "
+		  "dedicated CPUs (cpuset) or a higher priority.");
+}
+
+static void rule_memory_sys(struct ctx *c)
+{
+	const struct res_sys *s = &c->r->sys;
+	const struct optrace_thresholds *th = c->th;
+	const struct sysmon_psi *psi = &s->now.psi[SYSMON_PSI_MEMORY];
+	double used = s->rates.mem_used_pct, swap = 0;
+	bool high, swapping, stalled;
+	struct finding *f;
+	char a[FMT], b[FMT], text[200] = "";
+	size_t len = 0;
+	int sev = SEV_WARNING;
+	double impact = 0;
+
+	if (!s->valid)
+		return;
+	if (s->rates.has_swap_io)
+		swap = s->rates.swap_in_pages_per_s + s->rates.swap_out_pages_per_s;
+	high = used > th->memory_warning_pct;
+	swapping = swap > th->swap_rate;
+	stalled = psi->present && psi->some.avg10 > th->psi_memory_pct;
+	if (!high && !swapping && !stalled)
+		return;
+	if (used > th->memory_critical_pct)
+		sev = SEV_CRITICAL;
+	if (high)
+		impact = used / th->memory_warning_pct;
+	if (swapping && swap / th->swap_rate > impact)
+		impact = swap / th->swap_rate;
+	if (stalled && psi->some.avg10 / th->psi_memory_pct > impact)
+		impact = psi->some.avg10 / th->psi_memory_pct;
+	f = add(c, "memory_pressure", sev, impact);
+	if (!f)
+		return;
+	subj_sys(f);
+	ev(f, "memory_used", used, "pct");
+	ev(f, "memory_available", (double)s->now.mem_available_bytes, "bytes");
+	ev(f, "memory_total", (double)s->now.mem_total_bytes, "bytes");
+	if (s->rates.has_swap_io)
+		ev(f, "swap_pages_per_s", swap, "/s");
+	if (psi->present)
+		ev(f, "memory_pressure_some", psi->some.avg10, "pct");
+	if (high)
+		len += snprintf(text + len, sizeof(text) - len, "%.1f%% of memory is used (%s "
+				"available of %s)", used,
+				bytes_str((double)s->now.mem_available_bytes, a),
+				bytes_str((double)s->now.mem_total_bytes, b));
+	if (swapping && len < sizeof(text))
+		len += snprintf(text + len, sizeof(text) - len, "%s%.0f pages/s are swapped",
+				len ? "; " : "", swap);
+	if (stalled && len < sizeof(text))
+		len += snprintf(text + len, sizeof(text) - len, "%stasks stalled on memory %.1f%% "
+				"of the last 10 s", len ? "; " : "", psi->some.avg10);
+	summary(f, "Memory is short: %s.", text);
+	recommend(f, "Find the largest memory users (ps -eo rss,comm --sort=-rss), shrink caches "
+		  "and working sets or add memory; swapping and reclaim stall every process that "
+		  "touches memory.");
+}
+
+static const char *dev_base(const char *dev)
+{
+	const char *s = dev ? strrchr(dev, '/') : NULL;
+
+	return s ? s + 1 : dev ? dev : "?";
+}
+
+static void rule_disk(struct ctx *c)
+{
+	const struct res_sys *s = &c->r->sys;
+	const struct optrace_thresholds *th = c->th;
+
+	if (!s->valid)
+		return;
+	for (size_t i = 0; i < s->now.nfs; i++) {
+		const struct sysmon_fs *fs = &s->now.fs[i];
+		bool space = fs->used_pct > th->disk_warning_pct;
+		bool inodes = fs->has_inodes && fs->inodes_used_pct > th->disk_warning_pct;
+		double worst = space && (!inodes || fs->used_pct >= fs->inodes_used_pct) ?
+				       fs->used_pct : fs->inodes_used_pct;
+		struct finding *f;
+		char a[FMT], b[FMT];
+
+		if (!space && !inodes)
+			continue;
+		f = add(c, "resource_exhaustion",
+			worst > th->disk_critical_pct ? SEV_CRITICAL : SEV_WARNING,
+			worst / th->disk_warning_pct);
+		if (!f)
+			return;
+		f->subject_kind = SUBJ_DEVICE;
+		snprintf(f->device, sizeof(f->device), "%s", dev_base(fs->dev));
+		snprintf(f->subject, sizeof(f->subject), "filesystem %s (%s)", fs->dir ? fs->dir : "?",
+			 fs->dev ? fs->dev : "?");
+		ev(f, "disk_used", fs->used_pct, "pct");
+		ev(f, "disk_available", (double)fs->avail_bytes, "bytes");
+		ev(f, "disk_total", (double)fs->total_bytes, "bytes");
+		if (fs->has_inodes)
+			ev(f, "inodes_used", fs->inodes_used_pct, "pct");
+		if (space)
+			summary(f, "Filesystem %s is %.1f%% full (%s free of %s)%s.",
+				fs->dir ? fs->dir : "?", fs->used_pct,
+				bytes_str((double)fs->avail_bytes, a),
+				bytes_str((double)fs->total_bytes, b),
+				inodes ? ", and nearly out of inodes" : "");
+		else
+			summary(f, "Filesystem %s has used %.1f%% of its inodes.",
+				fs->dir ? fs->dir : "?", fs->inodes_used_pct);
+		recommend(f, "Free space before it fills (old logs, caches, core dumps, many small "
+			  "files for inodes) or grow the filesystem: when it is full, writes fail "
+			  "with ENOSPC.");
+	}
+}
+
+/* ---------------------------------------------------------------- trends */
+
+static int fit_trends(struct report_op *o)
+{
+	size_t n = o->nseries, nl = 0, nr = 0;
+	double *buf;
+	double *tl, *p50, *p99, *er, *tr, *rate;
+
+	o->has_trends = false;
+	memset(&o->trend_p50, 0, sizeof(o->trend_p50));
+	memset(&o->trend_p99, 0, sizeof(o->trend_p99));
+	memset(&o->trend_rate, 0, sizeof(o->trend_rate));
+	memset(&o->trend_err_rate, 0, sizeof(o->trend_err_rate));
+	if (!o->series || !n)
+		return 0;
+	buf = malloc(6 * n * sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
+	tl = buf;
+	p50 = tl + n;
+	p99 = p50 + n;
+	er = p99 + n;
+	tr = er + n;
+	rate = tr + n;
+	for (size_t i = 0; i < n; i++) {
+		const struct series_point *pt = &o->series[i];
+
+		if (pt->window_s > 0) {
+			tr[nr] = pt->t_s;
+			rate[nr++] = (double)pt->calls / pt->window_s;
+		}
+		if (!pt->calls)
+			continue;
+		tl[nl] = pt->t_s;
+		p50[nl] = (double)pt->p50;
+		p99[nl] = (double)pt->p99;
+		er[nl++] = (double)pt->errors / (double)pt->calls;
+	}
+	trend__fit(tl, p50, nl, &o->trend_p50);
+	trend__fit(tl, p99, nl, &o->trend_p99);
+	trend__fit(tl, er, nl, &o->trend_err_rate);
+	trend__fit(tr, rate, nr, &o->trend_rate);
+	o->has_trends = true;
+	free(buf);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- driver */
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+	int c;
+
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	if (x->impact != y->impact)
+		return x->impact > y->impact ? -1 : 1;
+	c = strcmp(x->rule, y->rule);
+	if (c)
+		return c;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	c = strcmp(x->op, y->op);
+	return c ? c : strcmp(x->subject, y->subject);
+}
+
+int analyze__report(struct report *r, const struct optrace_config *cfg)
+{
+	struct optrace_config defaults;
+	struct ctx c = { .r = r };
+
+	if (!cfg) {
+		config__defaults(&defaults);
+		cfg = &defaults;
+	}
+	c.cfg = cfg;
+	c.th = &cfg->th;
+	free(r->findings);
+	r->findings = NULL;
+	r->nfindings = 0;
+	for (size_t i = 0; i < r->nops; i++)
+		if (fit_trends(&r->ops[i]))
+			return -ENOMEM;
+	for (size_t i = 0; i < r->npids; i++)
+		r->pids[i].efficiency = analyze__efficiency(&r->pids[i]);
+
+	rule_cpu_sys(&c);
+	rule_memory_sys(&c);
+	rule_disk(&c);
+	for (size_t i = 0; i < r->npids; i++) {
+		rule_runq_pid(&c, &r->pids[i]);
+		rule_throttle(&c, &r->pids[i]);
+		rule_memory_pid(&c, &r->pids[i]);
+		rule_fds(&c, &r->pids[i]);
+	}
+	for (size_t i = 0; i < r->nops; i++) {
+		const struct report_op *o = &r->ops[i];
+
+		if (!o->calls || o->calls < c.th->min_calls)
+			continue;
+		rule_cpu_bound(&c, o);
+		rule_runq_op(&c, o);
+		rule_io_bound(&c, o);
+		rule_blocked(&c, o);
+		rule_errors(&c, o);
+		rule_tail(&c, o);
+		rule_tracer(&c, o);
+		rule_limits(&c, o);
+		rule_trend(&c, o);
+	}
+	if (c.err) {
+		free(c.v);
+		return c.err;
+	}
+	if (c.n)
+		qsort(c.v, c.n, sizeof(*c.v), cmp_finding);
+	r->findings = c.v;
+	r->nfindings = c.n;
+	return 0;
+}
