@@ -1,0 +1,1080 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * compare.c - BASE vs CURRENT reports: ops matched and merged, then per
+ * metric a bootstrap confidence interval of the change (resampling the
+ * latency histograms), a Mann-Whitney U test over the two histograms,
+ * verdicts against an effect-size floor, and --fail-on rules.
+ *
+ * Owns the statistics and the rule grammar; see compare.h for the API and
+ * docs/compare.md for the method.  Pure: no printing.  Every random draw
+ * comes from a PRNG seeded from opts->seed and the op's name, so a result
+ * does not depend on the order of ops or on the run.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+
+#define DEF_MIN_CALLS	30
+#define DEF_CONFIDENCE	0.95
+#define DEF_ALPHA	0.01
+#define DEF_FLOOR	0.02
+#define DEF_RESAMPLES	2000
+#define DEF_SEED	0x6f70747261636521ULL /* "optrace!" */
+#define DEF_TOLERANCE	0.10 /* a metric without a rule: unchanged within +-10% */
+/* Up to this many calls a side is resampled call by call (inverse CDF);
+ * above, bucket by bucket (conditional binomials: the same multinomial). */
+#define SMALL_N		4096
+
+static const char *const metric_names[CMP_METRIC_NR] = {
+	[CMP_P50] = "p50",	   [CMP_P90] = "p90",	[CMP_P99] = "p99",
+	[CMP_MEAN] = "mean",	   [CMP_ONCPU] = "oncpu",
+	[CMP_INSTRUCTIONS] = "instructions", [CMP_CYCLES] = "cycles",
+};
+
+static const double metric_pct[CMP_MEAN] = { [CMP_P50] = 50, [CMP_P90] = 90, [CMP_P99] = 99 };
+
+static const char NO_COUNTERS[] =
+	"not in the records: no hardware counters (perf events) on the recording machine";
+
+const char *cmp__metric_name(enum cmp_metric m)
+{
+	return (unsigned)m < CMP_METRIC_NR ? metric_names[m] : NULL;
+}
+
+const char *cmp__verdict_name(enum cmp_verdict v)
+{
+	static const char *const names[] = { "unchanged", "improved", "regressed", "inconclusive",
+					     "absent" };
+
+	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+bool cmp__metric_is_time(enum cmp_metric m)
+{
+	return m != CMP_INSTRUCTIONS && m != CMP_CYCLES;
+}
+
+/* ------------------------------------------------------------------ rules */
+
+static const struct {
+	const char *name;
+	uint64_t ns;
+} time_units[] = { { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
+
+static void fmt_threshold(struct cmp_rule *r, const char *unit, double num)
+{
+	if (r->absolute)
+		snprintf(r->text, sizeof(r->text), "%s%c%+g%s", metric_names[r->metric],
+			 r->dir > 0 ? '>' : '<', num, unit);
+	else
+		snprintf(r->text, sizeof(r->text), "%s%c%+g%%", metric_names[r->metric],
+			 r->dir > 0 ? '>' : '<', num);
+}
+
+int cmp__parse_rule(const char *s, struct cmp_rule *out, char *err, size_t errlen)
+{
+	static const char SYNTAX[] = "want METRIC>+N% or METRIC<-N% (or a duration: p99>+2ms)";
+	const char *p = s, *start;
+	char *end;
+	size_t n;
+	double num;
+	int m;
+
+	memset(out, 0, sizeof(*out));
+	while (isspace((unsigned char)*p))
+		p++;
+	start = p;
+	while (isalnum((unsigned char)*p) || *p == '-' || *p == '_')
+		p++;
+	n = (size_t)(p - start);
+	if (!n) {
+		snprintf(err, errlen, "rule '%s': no metric; %s", s, SYNTAX);
+		return -EINVAL;
+	}
+	for (m = 0; m < CMP_METRIC_NR; m++)
+		if (strlen(metric_names[m]) == n && !strncasecmp(start, metric_names[m], n))
+			break;
+	if (m == CMP_METRIC_NR && n == 6 && !strncasecmp(start, "on-cpu", 6))
+		m = CMP_ONCPU;
+	if (m == CMP_METRIC_NR) {
+		snprintf(err, errlen,
+			 "rule '%s': unknown metric '%.*s' (p50, p90, p99, mean, oncpu, "
+			 "instructions, cycles)", s, (int)(n > 32 ? 32 : n), start);
+		return -EINVAL;
+	}
+	out->metric = m;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '>' && *p != '<') {
+		snprintf(err, errlen, "rule '%s': expected '>' or '<' after '%s'; %s", s,
+			 metric_names[m], SYNTAX);
+		return -EINVAL;
+	}
+	out->dir = *p++ == '>' ? 1 : -1;
+	while (isspace((unsigned char)*p))
+		p++;
+	errno = 0;
+	num = strtod(p, &end);
+	if (end == p || errno || !isfinite(num) || !(isdigit((unsigned char)*p) || *p == '+' ||
+						     *p == '-' || *p == '.')) {
+		snprintf(err, errlen, "rule '%s': expected a signed number after '%c'; %s", s,
+			 out->dir > 0 ? '>' : '<', SYNTAX);
+		return -EINVAL;
+	}
+	p = end;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '%') {
+		out->threshold = num / 100.0;
+		p++;
+		fmt_threshold(out, "", num);
+	} else {
+		size_t u;
+
+		for (u = 0; u < sizeof(time_units) / sizeof(time_units[0]); u++) {
+			size_t l = strlen(time_units[u].name);
+
+			if (!strncmp(p, time_units[u].name, l) && !isalpha((unsigned char)p[l]))
+				break;
+		}
+		if (u == sizeof(time_units) / sizeof(time_units[0])) {
+			snprintf(err, errlen, "rule '%s': the number needs '%%' or a unit "
+				 "(ns, us, ms, s) after it", s);
+			return -EINVAL;
+		}
+		if (!cmp__metric_is_time(out->metric)) {
+			snprintf(err, errlen, "rule '%s': %s is a count per call, not a duration: "
+				 "use a percentage", s, metric_names[m]);
+			return -EINVAL;
+		}
+		out->absolute = true;
+		out->threshold = num * (double)time_units[u].ns;
+		p += strlen(time_units[u].name);
+		fmt_threshold(out, time_units[u].name, num);
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p) {
+		snprintf(err, errlen, "rule '%s': unexpected '%s' at the end; %s", s, p, SYNTAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+size_t cmp__default_rules(struct cmp_rule *out, size_t cap)
+{
+	static const char *const defs[] = { "p99>+10%", "mean>+5%" };
+	size_t i;
+	char err[8];
+
+	for (i = 0; i < cap && i < sizeof(defs) / sizeof(defs[0]); i++)
+		cmp__parse_rule(defs[i], &out[i], err, sizeof(err));
+	return i;
+}
+
+/* ------------------------------------------------------------- randomness */
+
+struct rng {
+	uint64_t s;
+};
+
+/* splitmix64: small, fast, good enough for resampling, and reproducible. */
+static uint64_t rng_u64(struct rng *g)
+{
+	uint64_t z = (g->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1). */
+static double rng_unit(struct rng *g)
+{
+	return (double)(rng_u64(g) >> 11) * 0x1.0p-53;
+}
+
+static double rng_normal(struct rng *g)
+{
+	double u = 1.0 - rng_unit(g), v = rng_unit(g); /* u in (0, 1] */
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+/*
+ * Binomial(n, p): inversion (exact) while the mean is small, else the
+ * normal approximation, whose error is negligible once n*p*(1-p) >= 15.
+ */
+static uint64_t rng_binomial(struct rng *g, uint64_t n, double p)
+{
+	double mu, q, s, a, r, u;
+	uint64_t x = 0;
+	long long k;
+
+	if (!n || p <= 0.0)
+		return 0;
+	if (p >= 1.0)
+		return n;
+	if (p > 0.5)
+		return n - rng_binomial(g, n, 1.0 - p);
+	mu = (double)n * p;
+	if (mu < 30.0) {
+		q = 1.0 - p;
+		s = p / q;
+		a = ((double)n + 1.0) * s;
+		r = exp((double)n * log1p(-p));
+		u = rng_unit(g);
+		while (u > r && x < n) {
+			u -= r;
+			x++;
+			r *= a / (double)x - s;
+		}
+		return x;
+	}
+	k = llround(mu + sqrt(mu * (1.0 - p)) * rng_normal(g));
+	return k < 0 ? 0 : (uint64_t)k > n ? n : (uint64_t)k;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h ^ 0xff) * 0x100000001b3ULL;
+}
+
+/* ------------------------------------------------------- histogram tables */
+
+/* One side's non-empty buckets, flattened for resampling. */
+struct tab {
+	size_t k;
+	uint64_t n;
+	uint64_t *cnt;	/* original counts */
+	uint64_t *cum;	/* cumulative counts, cum[k-1] == n */
+	double *val;	/* bucket midpoint clamped to [min, max], bias subtracted */
+	uint64_t *rs;	/* one resample's counts */
+};
+
+static void tab_free(struct tab *t)
+{
+	free(t->cnt);
+	free(t->cum);
+	free(t->val);
+	free(t->rs);
+	memset(t, 0, sizeof(*t));
+}
+
+static double unbias(uint64_t v, double bias)
+{
+	return (double)v > bias ? (double)v - bias : 0.0;
+}
+
+static int tab_build(struct tab *t, const struct hist *h, double bias)
+{
+	size_t idx = 0, b, i = 0;
+	uint64_t c, cum = 0, lo, mid;
+
+	memset(t, 0, sizeof(*t));
+	while (hist__next(h, &idx, &b, &c))
+		t->k++;
+	t->cnt = calloc(t->k + 1, sizeof(*t->cnt));
+	t->cum = calloc(t->k + 1, sizeof(*t->cum));
+	t->val = calloc(t->k + 1, sizeof(*t->val));
+	t->rs = calloc(t->k + 1, sizeof(*t->rs));
+	if (!t->cnt || !t->cum || !t->val || !t->rs) {
+		tab_free(t);
+		return -ENOMEM;
+	}
+	idx = 0;
+	while (hist__next(h, &idx, &b, &c)) {
+		lo = hist__bucket_low(b);
+		mid = lo + (hist__bucket_high(b) - lo) / 2; /* as hist__percentile */
+		mid = mid < h->min ? h->min : mid > h->max ? h->max : mid;
+		cum += c;
+		t->cnt[i] = c;
+		t->cum[i] = cum;
+		t->val[i] = unbias(mid, bias);
+		i++;
+	}
+	t->n = cum;
+	return 0;
+}
+
+/* 1-based nearest rank, as hist.c computes it. */
+static uint64_t nearest_rank(double p, uint64_t count)
+{
+	double x = p * (double)count / 100.0;
+
+	x = ceil(x - x * 1e-12);
+	if (x < 1.0)
+		return 1;
+	return x >= (double)count ? count : (uint64_t)x;
+}
+
+/* Percentile (m < CMP_MEAN) or midpoint mean of counts c over t's buckets. */
+static double tab_stat(const struct tab *t, const uint64_t *c, enum cmp_metric m)
+{
+	uint64_t rank, seen = 0;
+	double sum = 0;
+	size_t i;
+
+	if (m == CMP_MEAN) {
+		for (i = 0; i < t->k; i++)
+			sum += (double)c[i] * t->val[i];
+		return sum / (double)t->n;
+	}
+	rank = nearest_rank(metric_pct[m], t->n);
+	for (i = 0; i < t->k; i++) {
+		seen += c[i];
+		if (seen >= rank)
+			return t->val[i];
+	}
+	return t->val[t->k - 1];
+}
+
+/* Draws t->n calls with replacement from t's buckets into t->rs. */
+static void tab_resample(struct tab *t, struct rng *g)
+{
+	uint64_t left = t->n, pool = t->n, r;
+	size_t i, lo, hi;
+
+	memset(t->rs, 0, t->k * sizeof(*t->rs));
+	if (t->n <= SMALL_N) {
+		for (uint64_t d = 0; d < t->n; d++) {
+			/* inverse CDF: the first bucket whose cumulative count exceeds r */
+			r = (uint64_t)(rng_unit(g) * (double)t->n);
+			lo = 0;
+			hi = t->k - 1;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (t->cum[mid] > r)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			t->rs[lo]++;
+		}
+		return;
+	}
+	for (i = 0; i + 1 < t->k && left; i++) {
+		t->rs[i] = rng_binomial(g, left, (double)t->cnt[i] / (double)pool);
+		left -= t->rs[i];
+		pool -= t->cnt[i];
+	}
+	t->rs[i] += left;
+}
+
+/* ------------------------------------------------------------- statistics */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Quantile q of sorted v[0..n), linear interpolation. */
+static double quantile(const double *v, size_t n, double q)
+{
+	double x = q * (double)(n - 1);
+	size_t i = (size_t)x;
+
+	if (i + 1 >= n)
+		return v[n - 1];
+	return v[i] + (x - (double)i) * (v[i + 1] - v[i]);
+}
+
+/* z with P(|Z| <= z) = conf, by bisection on erfc (no table, no approximation). */
+static double z_of(double conf)
+{
+	double lo = 0, hi = 10;
+
+	for (int i = 0; i < 100; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (erfc(mid / M_SQRT2) > 1.0 - conf)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+int cmp__mann_whitney(const struct hist *base, const struct hist *cur, double *p, double *ps)
+{
+	size_t ia = 0, ib = 0, ba = 0, bb = 0;
+	uint64_t ca = 0, cb = 0;
+	int ha, hb;
+	long double below = 0, u = 0, ties = 0, n1 = base->count, n2 = cur->count, n, var, z;
+
+	if (!base->count || !cur->count)
+		return -EINVAL;
+	ha = hist__next(base, &ia, &ba, &ca);
+	hb = hist__next(cur, &ib, &bb, &cb);
+	while (ha || hb) {
+		/* the next bucket index present on either side, with both counts */
+		size_t b = !hb || (ha && ba < bb) ? ba : bb;
+		long double a = ha && ba == b ? ca : 0, c = hb && bb == b ? cb : 0, t = a + c;
+
+		u += c * (below + a / 2);	/* cur values above base values, ties halved */
+		ties += t * t * t - t;
+		below += a;
+		if (ha && ba == b)
+			ha = hist__next(base, &ia, &ba, &ca);
+		if (hb && bb == b)
+			hb = hist__next(cur, &ib, &bb, &cb);
+	}
+	n = n1 + n2;
+	*ps = (double)(u / (n1 * n2));
+	var = n1 * n2 / 12.0L * ((n + 1) - (n > 1 ? ties / (n * (n - 1)) : 0));
+	if (var <= 0) {
+		*p = 1.0;
+		return 0;
+	}
+	/* normal approximation with a continuity correction */
+	z = fabsl(u - n1 * n2 / 2) - 0.5L;
+	z = z < 0 ? 0 : z / sqrtl(var);
+	*p = erfc((double)z / M_SQRT2);
+	return 0;
+}
+
+static void fill_opts(struct cmp_opts *o)
+{
+	if (!o->min_calls)
+		o->min_calls = DEF_MIN_CALLS;
+	if (!(o->confidence > 0 && o->confidence < 1))
+		o->confidence = DEF_CONFIDENCE;
+	if (!(o->alpha > 0 && o->alpha < 1))
+		o->alpha = DEF_ALPHA;
+	if (!(o->floor > 0))
+		o->floor = DEF_FLOOR;
+	if (!o->resamples)
+		o->resamples = DEF_RESAMPLES;
+	if (o->resamples < 100)
+		o->resamples = 100;
+	if (!o->seed)
+		o->seed = DEF_SEED;
+}
+
+/*
+ * Bootstraps P50, P90, P99 and MEAN at once: fills m[0..CMP_MEAN] change
+ * intervals (relative and absolute).  The mean's interval is shifted by
+ * the difference between the exact mean (sum/count) and the midpoint mean,
+ * so it is centred on the exact figures.
+ */
+static int bootstrap_all(const struct hist *hb, double bias_b, const struct hist *hc,
+			 double bias_c, const struct cmp_opts *o, uint64_t seed,
+			 struct cmp_metric_res *m)
+{
+	size_t nb = o->resamples, i;
+	struct tab tb, tc;
+	struct rng g = { seed };
+	double *rel = NULL, *abs_ = NULL, q = (1.0 - o->confidence) / 2;
+	int err;
+
+	err = tab_build(&tb, hb, bias_b);
+	if (err)
+		return err;
+	err = tab_build(&tc, hc, bias_c);
+	if (err)
+		goto out;
+	err = -ENOMEM;
+	rel = calloc(CMP_MEAN + 1, nb * sizeof(double));
+	abs_ = calloc(CMP_MEAN + 1, nb * sizeof(double));
+	if (!rel || !abs_)
+		goto out;
+	for (i = 0; i < nb; i++) {
+		tab_resample(&tb, &g);
+		tab_resample(&tc, &g);
+		for (int k = CMP_P50; k <= CMP_MEAN; k++) {
+			double b = tab_stat(&tb, tb.rs, k), c = tab_stat(&tc, tc.rs, k);
+
+			rel[k * nb + i] = b > 0 ? c / b - 1.0 : (c > 0 ? INFINITY : 0.0);
+			abs_[k * nb + i] = c - b;
+		}
+	}
+	for (int k = CMP_P50; k <= CMP_MEAN; k++) {
+		double shift_rel = 0, shift_abs = 0;
+
+		qsort(rel + k * nb, nb, sizeof(double), cmp_double);
+		qsort(abs_ + k * nb, nb, sizeof(double), cmp_double);
+		if (k == CMP_MEAN) {
+			double b = tab_stat(&tb, tb.cnt, k), c = tab_stat(&tc, tc.cnt, k);
+
+			if (b > 0 && m[k].base > 0)
+				shift_rel = m[k].change - (c / b - 1.0);
+			shift_abs = (m[k].cur - m[k].base) - (c - b);
+		}
+		m[k].change_lo = quantile(rel + k * nb, nb, q) + shift_rel;
+		m[k].change_hi = quantile(rel + k * nb, nb, 1.0 - q) + shift_rel;
+		m[k].diff_lo = quantile(abs_ + k * nb, nb, q) + shift_abs;
+		m[k].diff_hi = quantile(abs_ + k * nb, nb, 1.0 - q) + shift_abs;
+		m[k].has_ci = true;
+	}
+	err = 0;
+out:
+	free(rel);
+	free(abs_);
+	tab_free(&tb);
+	tab_free(&tc);
+	return err;
+}
+
+int cmp__bootstrap(const struct hist *base, const struct hist *cur, enum cmp_metric m,
+		   const struct cmp_opts *opts, double *lo, double *hi)
+{
+	struct cmp_metric_res res[CMP_MEAN + 1] = { 0 };
+	struct cmp_opts o = opts ? *opts : (struct cmp_opts){ 0 };
+	int err;
+
+	if (!base->count || !cur->count || m > CMP_MEAN)
+		return -EINVAL;
+	fill_opts(&o);
+	res[CMP_MEAN].base = hist__mean(base);
+	res[CMP_MEAN].cur = hist__mean(cur);
+	res[CMP_MEAN].change = res[CMP_MEAN].cur / res[CMP_MEAN].base - 1.0;
+	err = bootstrap_all(base, 0, cur, 0, &o, o.seed, res);
+	if (err)
+		return err;
+	*lo = res[m].change_lo;
+	*hi = res[m].change_hi;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ merge */
+
+static int str_cmp(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_ops(const void *a, const void *b)
+{
+	const struct cmp_op *x = a, *y = b;
+	int c = str_cmp(x->name, y->name);
+
+	if (c)
+		return c;
+	c = str_cmp(x->path, y->path);
+	return c ? c : str_cmp(x->func, y->func);
+}
+
+static bool wanted(const struct cmp_opts *o, const char *name)
+{
+	if (!o->nonly)
+		return true;
+	for (size_t i = 0; i < o->nonly; i++)
+		if (!str_cmp(o->only_ops[i], name))
+			return true;
+	return false;
+}
+
+static struct cmp_op *find_op(struct cmp_result *r, const char *name, const char *path,
+			      const char *func)
+{
+	for (size_t i = 0; i < r->nops; i++)
+		if (!str_cmp(r->ops[i].name, name) && !str_cmp(r->ops[i].path, path) &&
+		    !str_cmp(r->ops[i].func, func))
+			return &r->ops[i];
+	return NULL;
+}
+
+/* Adds an op slot (capacity is pre-sized by the caller). */
+static struct cmp_op *add_op(struct cmp_result *r, const char *name, const char *path,
+			     const char *func)
+{
+	struct cmp_op *op = &r->ops[r->nops];
+
+	memset(op, 0, sizeof(*op));
+	op->name = name;
+	op->path = path;
+	op->func = func;
+	hist__init(&op->base_lat);
+	hist__init(&op->cur_lat);
+	r->nops++;
+	return op;
+}
+
+/*
+ * Merges one side's rows into r->ops.  Until analyse_op, m[CMP_ONCPU].base
+ * and .cur hold on-CPU sums and base_bias / cur_bias bias x calls sums.
+ */
+static int merge_side(struct cmp_result *r, const struct report *const *reps, size_t nreps,
+		      int side)
+{
+	for (size_t i = 0; i < nreps; i++) {
+		for (size_t j = 0; j < reps[i]->nops; j++) {
+			const struct report_op *ro = &reps[i]->ops[j];
+			const struct op_info *in = ro->info;
+			struct cmp_op *op;
+			double *oncpu, *bias;
+			uint64_t *split;
+			uint8_t *comp;
+			int err;
+
+			if (!in || !ro->calls || !wanted(&r->opts, in->name))
+				continue;
+			op = find_op(r, in->name, in->path, in->func);
+			if (!op)
+				op = add_op(r, in->name, in->path, in->func);
+			oncpu = side ? &op->m[CMP_ONCPU].cur : &op->m[CMP_ONCPU].base;
+			bias = side ? &op->cur_bias : &op->base_bias;
+			split = side ? &op->cur_split_calls : &op->base_split_calls;
+			comp = side ? &op->cur_comp : &op->base_comp;
+			if (side == 0) {
+				op->base_calls += ro->calls;
+				op->base_pids++;
+			} else {
+				op->cur_calls += ro->calls;
+				op->cur_pids++;
+			}
+			if (ro->lat) {
+				err = hist__merge(side ? &op->cur_lat : &op->base_lat, ro->lat);
+				if (err)
+					return err;
+				if (ro->compensated && ro->bias_ns > 0) {
+					*bias += (double)ro->bias_ns * (double)ro->lat->count;
+					*comp |= 1;
+				} else {
+					*comp |= 2;
+				}
+			}
+			if (ro->has_split && ro->split_all.calls) {
+				*split += ro->split_all.calls;
+				*oncpu += ro->split_all.oncpu_mean * (double)ro->split_all.calls;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool same_op(const struct cmp_op *op, const struct op_info *in)
+{
+	return !str_cmp(op->name, in->name) && !str_cmp(op->path, in->path) &&
+	       !str_cmp(op->func, in->func);
+}
+
+/* Each op's statistics in one record (its pids merged), as logs, for the
+ * spread between runs. */
+static int record_stats(struct cmp_result *r, const struct report *rep, int side)
+{
+	for (size_t k = 0; k < r->nops; k++) {
+		struct cmp_op *op = &r->ops[k];
+		struct hist h;
+		double oncpu = 0, split = 0;
+		int err = 0;
+
+		hist__init(&h);
+		for (size_t j = 0; j < rep->nops && !err; j++) {
+			const struct report_op *ro = &rep->ops[j];
+
+			if (!ro->info || !ro->lat || !ro->calls || !same_op(op, ro->info))
+				continue;
+			err = hist__merge(&h, ro->lat);
+			if (ro->has_split) {
+				oncpu += ro->split_all.oncpu_mean * (double)ro->split_all.calls;
+				split += (double)ro->split_all.calls;
+			}
+		}
+		if (!err && h.count >= r->opts.min_calls) {
+			for (int m = CMP_P50; m <= CMP_ONCPU; m++) {
+				double v = m == CMP_MEAN ? hist__mean(&h) :
+					   m == CMP_ONCPU ? (split > 0 ? oncpu / split : 0) :
+					   (double)hist__percentile(&h, metric_pct[m]);
+				double l = log(v > 1 ? v : 1);
+
+				op->run_sum[side][m] += l;
+				op->run_sq[side][m] += l * l;
+			}
+			op->runs[side]++;
+		}
+		hist__free(&h);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Two-sided Student t quantile for confidence conf and df degrees of freedom:
+ * a table at 95% (rounding df down: conservative), else Cornish-Fisher. */
+static double t_of(double conf, double df, double z)
+{
+	static const double t95[] = { 0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+				      2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+				      2.120, 2.110, 2.101, 2.093, 2.086 };
+
+	if (df < 1)
+		df = 1;
+	if (fabs(conf - 0.95) < 1e-9)
+		return df < 21 ? t95[(int)df] : df < 30 ? 2.086 : df < 60 ? 2.042 : 2.000;
+	return z + (z * z * z + z) / (4 * df) + (5 * pow(z, 5) + 16 * z * z * z + 3 * z) /
+	       (96 * df * df);
+}
+
+/*
+ * Runs of the same build differ by more than one run's sampling noise
+ * (frequency, caches, neighbours on a shared runner).  With two or more
+ * records on both sides, widens each interval to hold the between-run
+ * spread too: the records are taken as replicates, and a two-sample t
+ * interval on the log of each statistic (variance pooled over both sides:
+ * same machine, same benchmark; k_b + k_c - 2 degrees of freedom) is
+ * joined with the bootstrap interval.  The per-record spread includes the
+ * sampling noise, so nothing is counted twice.  Never narrows an interval.
+ */
+static void widen_by_runs(const struct cmp_result *r, struct cmp_op *op, double z, int from,
+			  int to)
+{
+	double kb = op->runs[0], kc = op->runs[1];
+
+	if (kb < 2 || kc < 2)
+		return;
+	for (int m = from; m <= to; m++) {
+		struct cmp_metric_res *mr = &op->m[m];
+		double ssb, ssc, s2, var, t, center, lo, hi;
+
+		if (!mr->has_ci || !(mr->base > 0) || !(mr->cur > 0) || mr->change_lo <= -1)
+			continue;
+		ssb = fmax(op->run_sq[0][m] - op->run_sum[0][m] * op->run_sum[0][m] / kb, 0);
+		ssc = fmax(op->run_sq[1][m] - op->run_sum[1][m] * op->run_sum[1][m] / kc, 0);
+		s2 = (ssb + ssc) / (kb + kc - 2);
+		if (!(s2 > 0))
+			continue;
+		t = t_of(r->opts.confidence, kb + kc - 2, z);
+		var = s2 * (1 / kb + 1 / kc);
+		center = op->run_sum[1][m] / kc - op->run_sum[0][m] / kb;
+		lo = expm1(center - t * sqrt(var));
+		hi = expm1(center + t * sqrt(var));
+		if (lo < mr->change_lo || hi > mr->change_hi) {
+			mr->change_lo = fmin(lo, mr->change_lo);
+			mr->change_hi = fmax(hi, mr->change_hi);
+			mr->diff_lo = fmin(mr->diff_lo, mr->base * mr->change_lo);
+			mr->diff_hi = fmax(mr->diff_hi, mr->base * mr->change_hi);
+			mr->run_spread = true;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- verdicts */
+
+/* Tolerance of a metric without a failing change: its first relative rule's threshold. */
+static double tolerance(const struct cmp_result *r, enum cmp_metric m)
+{
+	for (size_t i = 0; i < r->nrules; i++)
+		if (r->rules[i].metric == m && !r->rules[i].absolute && r->rules[i].threshold != 0)
+			return fmax(fabs(r->rules[i].threshold), r->opts.floor);
+	return DEF_TOLERANCE;
+}
+
+/* p50 is what Mann-Whitney tests: its verdicts need the test to agree. */
+static bool mw_agrees(const struct cmp_op *op, enum cmp_metric m, double alpha, int dir)
+{
+	if (m != CMP_P50)
+		return true;
+	return op->has_mw && op->mw_p < alpha && (dir > 0 ? op->mw_ps > 0.5 : op->mw_ps < 0.5);
+}
+
+static bool enough(const struct cmp_result *r, const struct cmp_op *op, enum cmp_metric m)
+{
+	uint64_t nb = op->base_lat.count, nc = op->cur_lat.count;
+
+	if (m == CMP_ONCPU) {
+		nb = op->base_split_calls;
+		nc = op->cur_split_calls;
+	}
+	return nb >= r->opts.min_calls && nc >= r->opts.min_calls;
+}
+
+static void metric_verdict(const struct cmp_result *r, const struct cmp_op *op,
+			   enum cmp_metric m, struct cmp_metric_res *mr)
+{
+	double fl = r->opts.floor, tol = tolerance(r, m);
+
+	if (!mr->present)
+		mr->verdict = CMP_ABSENT;
+	else if (!enough(r, op, m) || !mr->has_ci || !(mr->base > 0))
+		mr->verdict = CMP_INCONCLUSIVE;
+	else if (mr->change_lo > 0 && mr->change >= fl && mw_agrees(op, m, r->opts.alpha, 1))
+		mr->verdict = CMP_REGRESSED;
+	else if (mr->change_hi < 0 && mr->change <= -fl && mw_agrees(op, m, r->opts.alpha, -1))
+		mr->verdict = CMP_IMPROVED;
+	else if (mr->change_hi <= tol && mr->change_lo >= -tol)
+		mr->verdict = CMP_UNCHANGED;
+	else
+		mr->verdict = CMP_INCONCLUSIVE;
+}
+
+static void fmt_val(char *buf, size_t len, double v, bool rel, bool time)
+{
+	if (rel)
+		snprintf(buf, len, "%+.1f%%", v * 100);
+	else if (time)
+		snprintf(buf, len, "%+.0fns", v);
+	else
+		snprintf(buf, len, "%+.1f", v);
+}
+
+static void rule_verdict(const struct cmp_result *r, const struct cmp_op *op,
+			 const struct cmp_rule *rule, struct cmp_rule_res *rr)
+{
+	const struct cmp_metric_res *mr = &op->m[rule->metric];
+	bool rel = !rule->absolute, time = cmp__metric_is_time(rule->metric);
+	double pt = rel ? mr->change : mr->cur - mr->base;
+	double lo = rel ? mr->change_lo : mr->diff_lo, hi = rel ? mr->change_hi : mr->diff_hi;
+	double t = rule->threshold;
+	char a[24], b[24], c[24], th[24];
+	bool beyond, within;
+
+	if (!mr->present) {
+		rr->verdict = CMP_ABSENT;
+		snprintf(rr->why, sizeof(rr->why), "%s", mr->absent_reason);
+		return;
+	}
+	if (!enough(r, op, rule->metric) || !mr->has_ci) {
+		rr->verdict = CMP_INCONCLUSIVE;
+		snprintf(rr->why, sizeof(rr->why), "too few calls: base %llu, current %llu "
+			 "(need %llu a side)",
+			 (unsigned long long)(rule->metric == CMP_ONCPU ? op->base_split_calls
+								    : op->base_lat.count),
+			 (unsigned long long)(rule->metric == CMP_ONCPU ? op->cur_split_calls
+								    : op->cur_lat.count),
+			 (unsigned long long)r->opts.min_calls);
+		return;
+	}
+	if (!(mr->base > 0)) {
+		rr->verdict = CMP_INCONCLUSIVE;
+		snprintf(rr->why, sizeof(rr->why), "base %s is 0: no relative change",
+			 metric_names[rule->metric]);
+		return;
+	}
+	fmt_val(a, sizeof(a), pt, rel, time);
+	fmt_val(b, sizeof(b), lo, rel, time);
+	fmt_val(c, sizeof(c), hi, rel, time);
+	fmt_val(th, sizeof(th), t, rel, time);
+	beyond = rule->dir > 0 ? lo > t : hi < t;
+	within = rule->dir > 0 ? hi <= t : lo >= t;
+	if (beyond && fabs(mr->change) < r->opts.floor) {
+		rr->verdict = CMP_UNCHANGED;
+		snprintf(rr->why, sizeof(rr->why), "%s [%s, %s]: below the %.0f%% effect floor",
+			 a, b, c, r->opts.floor * 100);
+	} else if (beyond && !mw_agrees(op, rule->metric, r->opts.alpha, rule->dir)) {
+		rr->verdict = CMP_INCONCLUSIVE;
+		snprintf(rr->why, sizeof(rr->why), "%s [%s, %s] but Mann-Whitney p=%.2g does not "
+			 "confirm a shift", a, b, c, op->mw_p);
+	} else if (beyond) {
+		rr->verdict = CMP_REGRESSED;
+		snprintf(rr->why, sizeof(rr->why), "%s [%s, %s] %c %s", a, b, c,
+			 rule->dir > 0 ? '>' : '<', th);
+	} else if (within) {
+		rr->verdict = CMP_UNCHANGED;
+		snprintf(rr->why, sizeof(rr->why), "%s [%s, %s] within %s", a, b, c, th);
+	} else {
+		rr->verdict = CMP_INCONCLUSIVE;
+		snprintf(rr->why, sizeof(rr->why), "%s [%s, %s] straddles %s", a, b, c, th);
+	}
+}
+
+/* On-CPU per call has no histogram: a normal interval on the log ratio,
+ * taking the per-call spread (coefficient of variation) of wall time. */
+static void oncpu_interval(const struct cmp_op *op, double z, struct cmp_metric_res *mr)
+{
+	double cv[2], var = 0;
+	const struct hist *h[2] = { &op->base_lat, &op->cur_lat };
+	const uint64_t n[2] = { op->base_split_calls, op->cur_split_calls };
+
+	for (int s = 0; s < 2; s++) {
+		size_t idx = 0, b;
+		uint64_t c;
+		double mean = hist__mean(h[s]), sq = 0;
+
+		while (hist__next(h[s], &idx, &b, &c)) {
+			uint64_t lo = hist__bucket_low(b);
+			double v = (double)(lo + (hist__bucket_high(b) - lo) / 2) - mean;
+
+			sq += (double)c * v * v;
+		}
+		cv[s] = h[s]->count > 1 && mean > 0 ? sqrt(sq / (double)(h[s]->count - 1)) / mean
+						    : 1.0;
+		var += cv[s] * cv[s] / (double)n[s];
+	}
+	if (!(mr->base > 0) || !(mr->cur > 0))
+		return;
+	mr->change_lo = mr->cur / mr->base * exp(-z * sqrt(var)) - 1.0;
+	mr->change_hi = mr->cur / mr->base * exp(z * sqrt(var)) - 1.0;
+	mr->diff_lo = mr->base * mr->change_lo;
+	mr->diff_hi = mr->base * mr->change_hi;
+	mr->has_ci = true;
+}
+
+static int analyse_op(struct cmp_result *r, struct cmp_op *op)
+{
+	double oncpu_b = op->m[CMP_ONCPU].base, oncpu_c = op->m[CMP_ONCPU].cur;
+	bool enough_lat;
+	int err;
+
+	op->m[CMP_ONCPU].base = op->m[CMP_ONCPU].cur = 0;
+	op->base_bias = op->base_bias > 0 ? op->base_bias / (double)op->base_lat.count : 0;
+	op->cur_bias = op->cur_bias > 0 ? op->cur_bias / (double)op->cur_lat.count : 0;
+	/* both sides must be all compensated or all raw */
+	if ((op->base_comp | op->cur_comp) == 3 || (op->base_comp && op->cur_comp &&
+						    op->base_comp != op->cur_comp))
+		r->bias_mismatch = true;
+	for (int k = CMP_P50; k <= CMP_MEAN; k++) {
+		struct cmp_metric_res *mr = &op->m[k];
+
+		mr->present = true;
+		if (!op->base_lat.count || !op->cur_lat.count)
+			continue;
+		if (k == CMP_MEAN) {
+			mr->base = fmax(hist__mean(&op->base_lat) - op->base_bias, 0);
+			mr->cur = fmax(hist__mean(&op->cur_lat) - op->cur_bias, 0);
+		} else {
+			mr->base = unbias(hist__percentile(&op->base_lat, metric_pct[k]),
+					  op->base_bias);
+			mr->cur = unbias(hist__percentile(&op->cur_lat, metric_pct[k]), op->cur_bias);
+		}
+		mr->change = mr->base > 0 ? mr->cur / mr->base - 1.0 : NAN;
+	}
+	if (op->base_lat.count && op->cur_lat.count) {
+		err = cmp__mann_whitney(&op->base_lat, &op->cur_lat, &op->mw_p, &op->mw_ps);
+		if (err)
+			return err;
+		op->has_mw = true;
+	}
+	enough_lat = op->base_lat.count >= r->opts.min_calls &&
+		     op->cur_lat.count >= r->opts.min_calls;
+	if (enough_lat) {
+		uint64_t seed = fnv1a(fnv1a(fnv1a(r->opts.seed, op->name), op->path), op->func);
+
+		err = bootstrap_all(&op->base_lat, op->base_bias, &op->cur_lat, op->cur_bias,
+				    &r->opts, seed, op->m);
+		if (err)
+			return err;
+		widen_by_runs(r, op, z_of(r->opts.confidence), CMP_P50, CMP_MEAN);
+	}
+	op->m[CMP_ONCPU].present = op->base_split_calls || op->cur_split_calls;
+	if (!op->m[CMP_ONCPU].present) {
+		op->m[CMP_ONCPU].absent_reason = "no time split in the records (recorded with "
+						 "--no-split?)";
+	} else if (op->base_split_calls && op->cur_split_calls) {
+		struct cmp_metric_res *mr = &op->m[CMP_ONCPU];
+
+		mr->base = oncpu_b / (double)op->base_split_calls;
+		mr->cur = oncpu_c / (double)op->cur_split_calls;
+		mr->change = mr->base > 0 ? mr->cur / mr->base - 1.0 : NAN;
+		if (enough_lat && enough(r, op, CMP_ONCPU))
+			oncpu_interval(op, z_of(r->opts.confidence), mr);
+		if (mr->has_ci)
+			widen_by_runs(r, op, z_of(r->opts.confidence), CMP_ONCPU, CMP_ONCPU);
+	}
+	op->m[CMP_INSTRUCTIONS].absent_reason = NO_COUNTERS;
+	op->m[CMP_CYCLES].absent_reason = NO_COUNTERS;
+	for (int k = 0; k < CMP_METRIC_NR; k++)
+		metric_verdict(r, op, k, &op->m[k]);
+
+	op->rules = calloc(r->nrules ? r->nrules : 1, sizeof(*op->rules));
+	if (!op->rules)
+		return -ENOMEM;
+	op->verdict = CMP_UNCHANGED;
+	for (size_t i = 0; i < r->nrules; i++) {
+		struct cmp_rule_res *rr = &op->rules[i];
+
+		rule_verdict(r, op, &r->rules[i], rr);
+		switch (rr->verdict) {
+		case CMP_REGRESSED:
+			r->failed++;
+			op->verdict = CMP_REGRESSED;
+			break;
+		case CMP_INCONCLUSIVE:
+			r->inconclusive++;
+			if (op->verdict != CMP_REGRESSED)
+				op->verdict = CMP_INCONCLUSIVE;
+			break;
+		case CMP_ABSENT:
+			r->absent++;
+			break;
+		default:
+			r->passed++;
+		}
+	}
+	return 0;
+}
+
+int cmp__compare(const struct report *const *base, size_t nbase,
+		 const struct report *const *cur, size_t ncur,
+		 const struct cmp_opts *opts, struct cmp_result *out)
+{
+	size_t cap = 0, i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->opts = *opts;
+	fill_opts(&out->opts);
+	out->opts.rules = NULL;
+	out->nbase = nbase;
+	out->ncur = ncur;
+	if (!nbase || !ncur || opts->nrules > CMP_MAX_RULES)
+		return -EINVAL;
+	if (opts->nrules) {
+		memcpy(out->rules, opts->rules, opts->nrules * sizeof(out->rules[0]));
+		out->nrules = opts->nrules;
+	} else {
+		out->nrules = cmp__default_rules(out->rules, CMP_MAX_RULES);
+	}
+	out->opts.nrules = out->nrules;
+	for (i = 0; i < nbase; i++)
+		cap += base[i]->nops;
+	for (i = 0; i < ncur; i++)
+		cap += cur[i]->nops;
+	cap += opts->nonly;
+	out->ops = calloc(cap + 1, sizeof(*out->ops));
+	if (!out->ops)
+		return -ENOMEM;
+	err = merge_side(out, base, nbase, 0);
+	if (!err)
+		err = merge_side(out, cur, ncur, 1);
+	if (err)
+		return err;
+	/* ops asked for by name that no record has: shown, with no calls */
+	for (i = 0; i < opts->nonly; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < out->nops && !seen; j++)
+			seen = !str_cmp(out->ops[j].name, opts->only_ops[i]);
+		if (!seen)
+			add_op(out, opts->only_ops[i], NULL, NULL);
+	}
+	qsort(out->ops, out->nops, sizeof(out->ops[0]), cmp_ops);
+	for (i = 0; i < nbase + ncur; i++) {
+		err = record_stats(out, i < nbase ? base[i] : cur[i - nbase], i >= nbase);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < out->nops; i++) {
+		err = analyse_op(out, &out->ops[i]);
+		if (err)
+			return err;
+	}
+	if (out->failed)
+		out->verdict = CMP_REGRESSED;
+	else if (out->inconclusive || !out->nops)
+		out->verdict = CMP_INCONCLUSIVE;
+	else
+		out->verdict = CMP_UNCHANGED;
+	return 0;
+}
+
+void cmp__free(struct cmp_result *r)
+{
+	for (size_t i = 0; r->ops && i < r->nops; i++) {
+		hist__free(&r->ops[i].base_lat);
+		hist__free(&r->ops[i].cur_lat);
+		free(r->ops[i].rules);
+	}
+	free(r->ops);
+	memset(r, 0, sizeof(*r));
+}
