@@ -19,7 +19,7 @@ endif
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -MMD -MP -Iuser -Ibpf -I$(OUT)
-LDLIBS	:= -lbpf -lelf -lz -ljansson -ldl -lpthread -lm
+LDLIBS	:= -lbpf -lelf -lz -ljansson -linih -lmicrohttpd -lncursesw -ldl -lpthread -lm
 ifeq ($(SAN),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
@@ -42,9 +42,20 @@ TEST_hist_MODS	 := hist
 TEST_probes_MODS := probes binpath elfsym log
 TEST_units_MODS	 := units
 TEST_agg_MODS	 := agg hist split blkio errnames
-TEST_render_MODS := render_text render_json render_res hist units errnames sysmon
+TEST_render_MODS := render_text render_json render_res hist units errnames sysmon finding
 TEST_sysmon_MODS := sysmon
 TEST_blkio_MODS := blkio hist
+TEST_compare_MODS := compare render_compare cmd_compare hist units log
+TEST_exports_MODS := render_csv render_prom render_html render_perfetto hist units errnames finding sysmon
+TEST_record_MODS := record report_read render_json render_text render_res report hist units \
+		    errnames sysmon finding calib elfsym agg blkio split
+TEST_serve_MODS := serve render_json render_prom render_res finding hist units errnames sysmon
+TEST_top_MODS   := top units
+TEST_analyze_MODS := analyze trend config units errnames finding render_findings alert
+TEST_trend_MODS   := trend
+TEST_config_MODS  := config units
+TEST_alert_MODS   := alert config units finding render_findings trend
+TEST_cgroup_MODS  := cgroup
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)

@@ -27,6 +27,7 @@ enum {
 	OPT_ALERT_LOG,
 	OPT_EXIT_ON_ALERT,
 	OPT_SPANS,
+	OPT_LISTEN,
 };
 
 static const struct option trace_opts[] = {
@@ -49,6 +50,7 @@ static const struct option trace_opts[] = {
 	{ "alert-log", required_argument, NULL, OPT_ALERT_LOG },
 	{ "exit-on-alert", no_argument, NULL, OPT_EXIT_ON_ALERT },
 	{ "spans", required_argument, NULL, OPT_SPANS },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -140,6 +142,52 @@ void cli__record_usage(FILE *f)
 "  optrace record -o run.optrace -u ./bench:op -- ./bench 100000\n"
 "  optrace record -o base.optrace -p 4242 -u 'libc:read' -d 30\n"
 "  optrace report run.optrace -f html -o run.html\n", f);
+}
+
+void cli__top_usage(FILE *f)
+{
+	fputs(
+"Usage: optrace top [-p PID,...] [-u PROBE]... [-i DUR] [trace options] [-- CMD ARGS...]\n"
+"\n"
+"A full-screen live view, in the manner of top: processes with CPU%, RSS,\n"
+"run-queue p99 and block IO p99, and under each its ops with throughput,\n"
+"error rate, p50, p99 and where their time went (C on CPU, R run queue,\n"
+"I IO wait, O other off-CPU). Keys: c p t e n sort (CPU, p99, throughput,\n"
+"errors, name), a last tick / whole run, space pause, h help, q quit.\n"
+"When stdout is not a terminal, prints plain text every interval.\n"
+"\n"
+"  -i, --interval DUR       refresh every DUR (default 1s)\n"
+"  every other option as in optrace trace --help\n"
+"\n"
+"Examples:\n"
+"  optrace top -p 4242 -u '/usr/bin/app:handle_*'\n"
+"  optrace top -p 4242,4243 -i 2s\n"
+"  optrace top -p 4242 -u libc:read | tee top.log   # plain text\n", f);
+}
+
+void cli__serve_usage(FILE *f)
+{
+	fputs(
+"Usage: optrace serve [-p PID,...] [-u PROBE]... [--listen HOST:PORT] [trace options]\n"
+"                     [-- CMD ARGS...]\n"
+"\n"
+"Trace, and serve what is seen over HTTP until Ctrl-C (GET and HEAD only):\n"
+"  /metrics       Prometheus text exposition (the names of report -f prom),\n"
+"                 cumulative since the start\n"
+"  /api/health    ok / warning / critical per process and overall, from the\n"
+"                 analysis, with CPU, RSS and run-queue figures\n"
+"  /api/report    the current report as JSON (as trace -f json)\n"
+"  /api/recent    the most recent slow calls with their time split\n"
+"\n"
+"      --listen ADDR        HOST:PORT, [V6]:PORT or PORT (default\n"
+"                           127.0.0.1:9464: loopback unless told otherwise)\n"
+"  -i, --interval DUR       refresh what is served every DUR (default 1s)\n"
+"  every other option as in optrace trace --help\n"
+"\n"
+"Examples:\n"
+"  optrace serve -p 4242 -u '/usr/bin/app:handle_*'\n"
+"  optrace serve -p 4242 --listen 0.0.0.0:9464    # reachable from other hosts\n"
+"  curl -s localhost:9464/api/health\n", f);
 }
 
 static int parse_pids(const char *arg, struct trace_config *cfg)
@@ -244,7 +292,9 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 	cfg->calibrate = true;
 	cfg->histogram = true;
 	cfg->spans_cap = 1000;
-	cfg->record = !strcmp(argv[0], "record");
+	cfg->mode = !strcmp(argv[0], "record") ? MODE_RECORD : !strcmp(argv[0], "top") ? MODE_TOP :
+		    !strcmp(argv[0], "serve") ? MODE_SERVE : MODE_TRACE;
+	cfg->record = cfg->mode == MODE_RECORD;
 	optind = 1;
 	opterr = 0;
 	while (!err && (c = getopt_long(argc, argv, "+:p:u:d:i:o:f:c:vh", trace_opts, NULL)) != -1) {
@@ -257,6 +307,13 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 		case 'c': cfg->config_path = optarg; break;
 		case OPT_ALERT_LOG: cfg->alert_log = optarg; break;
 		case OPT_EXIT_ON_ALERT: cfg->exit_on_alert = true; break;
+		case OPT_LISTEN:
+			if (cfg->mode != MODE_SERVE) {
+				pr_err("--listen is an option of optrace serve");
+				err = -EINVAL;
+			}
+			cfg->listen = optarg;
+			break;
 		case OPT_SPANS:
 			errno = 0;
 			mib = strtol(optarg, &end, 10);
@@ -295,8 +352,12 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 		case OPT_NO_SPLIT: cfg->no_split = true; break;
 		case 'v': cfg->verbose++; break;
 		case 'h':
-			if (cfg->record)
+			if (cfg->mode == MODE_RECORD)
 				cli__record_usage(stdout);
+			else if (cfg->mode == MODE_TOP)
+				cli__top_usage(stdout);
+			else if (cfg->mode == MODE_SERVE)
+				cli__serve_usage(stdout);
 			else
 				cli__trace_usage(stdout);
 			trace_config__free(cfg);
@@ -329,8 +390,20 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 			err = -EINVAL;
 		}
 	}
+	if (!err && cfg->interval_ns && cfg->mode != MODE_TOP && cfg->mode != MODE_SERVE &&
+	    (cfg->format == FMT_PROM || cfg->format == FMT_HTML || cfg->format == FMT_PERFETTO)) {
+		pr_err("-i prints a report per interval, and %s documents do not concatenate: "
+		       "use -f text, json or csv with -i, or record and then report",
+		       report__format_name(cfg->format));
+		err = -EINVAL;
+	}
+	if (!err && (cfg->mode == MODE_TOP || cfg->mode == MODE_SERVE) && cfg->output) {
+		pr_err("-o is not an option of optrace %s", argv[0]);
+		err = -EINVAL;
+	}
 	if (!err && !cfg->cmd && !cfg->npids) {
-		pr_err("nothing to trace: give -p PID or -- CMD ARGS; see optrace trace --help");
+		pr_err("nothing to trace: give -p PID or -- CMD ARGS; see optrace %s --help",
+		       argv[0]);
 		err = -EINVAL;
 	}
 	if (!err && cfg->cmd && cfg->npids) {

@@ -16,6 +16,14 @@
 #include "probes.h"
 #include "report.h"
 
+/* The verbs that run a tracing session, and what they do with reports. */
+enum trace_mode {
+	MODE_TRACE = 0, /* print reports */
+	MODE_RECORD,	/* save a record (and print with -f) */
+	MODE_TOP,	/* full-screen live view */
+	MODE_SERVE,	/* HTTP exporter */
+};
+
 struct trace_config {
 	pid_t *pids;
 	size_t npids;
@@ -34,7 +42,9 @@ struct trace_config {
 	bool perf_uprobes;	/* force perf-event uprobes (no uprobe_multi) */
 	size_t ringbuf_bytes;
 	int verbose;
+	int mode;		/* enum trace_mode: which verb runs the session */
 	bool record;		/* `optrace record`: -o is the record file */
+	const char *listen;	/* serve: HOST:PORT (NULL: loopback default) */
 	bool format_given;	/* -f given (record: also print that report) */
 	const char *record_path;/* record: where the record goes */
 	const char *config_path;/* -c FILE: thresholds, per-op limits, alert rules */
@@ -46,7 +56,7 @@ struct trace_config {
 };
 
 /*
- * Parses argv (argv[0] = "trace" or "record") into *cfg.  Returns 0; 1 when help was
+ * Parses argv (argv[0] = "trace", "record", "top" or "serve") into *cfg.  Returns 0; 1 when help was
  * printed (exit 0); -EINVAL after printing a one-line usage error.
  * Free with trace_config__free().
  */
@@ -54,6 +64,8 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg);
 void trace_config__free(struct trace_config *cfg);
 void cli__trace_usage(FILE *f);
 void cli__record_usage(FILE *f);
+void cli__top_usage(FILE *f);
+void cli__serve_usage(FILE *f);
 
 /*
  * argv as one shell-quoted line ("prefix a 'b c'"); newlines shown as \n.

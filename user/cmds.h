@@ -12,11 +12,15 @@ enum ot_exit {
 	OT_EXIT_FOUND = 1, /* regression found or alert fired */
 	OT_EXIT_USAGE = 2, /* usage or input error */
 	OT_EXIT_ENV = 3,   /* environment: no BPF, no BTF, not privileged */
+	OT_EXIT_INCONCLUSIVE = 4, /* compare: not enough evidence either way */
 };
 
 int cmd_trace(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

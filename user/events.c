@@ -19,7 +19,7 @@ struct events {
 	uint32_t calib_op; /* first calibration op */
 	uint32_t ncalib;
 	struct hist *calib;
-	struct spans *spans; /* the slowest spans, or NULL */
+	struct spans *spans[2]; /* keepers of the slowest spans, or NULL */
 	uint64_t records;
 	uint64_t bad;
 };
@@ -50,8 +50,10 @@ static int handle_record(void *ctx, void *data, size_t size)
 		 * and counted; keep consuming. */
 		if (agg__add_span(e->agg, sp))
 			e->bad++;
-		else if (e->spans)
-			spans__add(e->spans, sp);
+		else {
+			spans__add(e->spans[0], sp);
+			spans__add(e->spans[1], sp);
+		}
 		break;
 	}
 	case OT_EV_BIO:
@@ -100,9 +102,10 @@ void events__free(struct events *e)
 	free(e);
 }
 
-void events__set_spans(struct events *e, struct spans *s)
+void events__set_spans(struct events *e, struct spans *run, struct spans *recent)
 {
-	e->spans = s;
+	e->spans[0] = run;
+	e->spans[1] = recent;
 }
 
 void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, uint32_t n)

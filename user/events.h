@@ -24,8 +24,8 @@ void events__free(struct events *e);
 
 /* Spans of ops first_op..first_op+n-1 go to hists[op - first_op] instead of
  * the aggregates (calibration).  n = 0 turns this off. */
-/* Also offers every accounted span to s (the slowest-spans keeper); NULL: none. */
-void events__set_spans(struct events *e, struct spans *s);
+/* Also offers every accounted span to the slowest-spans keepers (NULL: none). */
+void events__set_spans(struct events *e, struct spans *run, struct spans *recent);
 void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, uint32_t n);
 
 /*

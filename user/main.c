@@ -20,6 +20,9 @@ static const struct {
 	{ "trace", cmd_trace, "trace operations of live processes or of a command" },
 	{ "record", cmd_record, "trace, and save what was seen to a record file" },
 	{ "report", cmd_report, "render a record file (text, json, csv, prom, html, perfetto)" },
+	{ "compare", cmd_compare, "compare two runs' records: regressions with statistics (CI)" },
+	{ "top", cmd_top, "full-screen live view of processes and their ops" },
+	{ "serve", cmd_serve, "serve Prometheus metrics and JSON over HTTP while tracing" },
 	{ "list", cmd_list, "list the functions of a binary or process that can be traced" },
 };
 
@@ -33,6 +36,9 @@ static void usage(FILE *f)
 	      "  optrace trace -u ./bench:op -- ./bench 100000\n"
 	      "  optrace record -o run.optrace -u ./bench:op -- ./bench 100000\n"
 	      "  optrace report run.optrace -f html -o run.html\n"
+	      "  optrace compare base.optrace run.optrace --fail-on 'p99>+10%'\n"
+	      "  optrace top -p 4242 -u '/usr/bin/app:handle_*'\n"
+	      "  optrace serve -p 4242 -u libc:read --listen 127.0.0.1:9464\n"
 	      "  optrace list /usr/bin/app 'handle_*'\n"
 	      "\n`optrace COMMAND --help` explains each command.\n", f);
 }

@@ -30,12 +30,15 @@
 #include "events.h"
 #include "log.h"
 #include "probes.h"
+#include "record.h"
 #include "report.h"
 #include "res.h"
 #include "series.h"
+#include "serve.h"
 #include "spans.h"
 #include "sysmon.h"
 #include "target.h"
+#include "top.h"
 #include "tracer.h"
 
 #define POLL_MS		  50
@@ -43,6 +46,7 @@
 #define CMD_TERM_WAIT_MS  2000
 #define SAMPLE_NS	  1000000000ULL /* /proc and BPF accounting, every second */
 #define TICK_NS		  1000000000ULL /* series tick without -i */
+#define RECENT_SPANS	  50		/* serve's /api/recent */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -73,7 +77,10 @@ struct session {
 	uint64_t tick_ns;	/* series and alert tick: -i, else 1 s */
 	uint64_t t_last_tick;
 	struct series *series;
-	struct spans *spans;
+	struct spans *spans;	/* the run's slowest calls */
+	struct spans *recent;	/* the last tick's slowest calls (serve) */
+	struct server *srv;	/* serve */
+	struct top *top;	/* top */
 	struct utsname uts;
 };
 
@@ -167,6 +174,21 @@ static int open_output(struct session *s)
 {
 	int fd;
 
+	/* A record is written at the end: say now, not after the run, that
+	 * its directory cannot take it. */
+	if (s->cfg->record) {
+		char *dir = strdup(s->cfg->record_path), *slash = dir ? strrchr(dir, '/') : NULL;
+		const char *d = !slash ? "." : slash == dir ? "/" : (*slash = 0, dir);
+
+		if (dir && access(d, W_OK | X_OK)) {
+			pr_err("cannot write the record %s: %s: %s", s->cfg->record_path, d,
+			       strerror(errno));
+			free(dir);
+			return OT_EXIT_USAGE;
+		}
+		free(dir);
+	}
+
 	if (!s->cfg->output) {
 		s->out = stdout;
 	} else {
@@ -212,14 +234,15 @@ static int start_tracer(struct session *s)
 	s->res = res__new();
 	s->series = series__new();
 	s->spans = spans__new(cfg->spans_cap);
-	if (!s->agg || !s->res || !s->series || !s->spans)
+	s->recent = spans__new(cfg->mode == MODE_SERVE ? RECENT_SPANS : 0);
+	if (!s->agg || !s->res || !s->series || !s->spans || !s->recent)
 		return OT_EXIT_ENV;
 	err = events__open(tracer__events_fd(s->tracer), s->agg, &s->events);
 	if (err) {
 		pr_err("ring buffer consumer: %s", strerror(-err));
 		return OT_EXIT_ENV;
 	}
-	events__set_spans(s->events, s->spans);
+	events__set_spans(s->events, s->spans, s->recent);
 	return 0;
 }
 
@@ -355,6 +378,33 @@ out:
 	}
 }
 
+/* serve: the HTTP server; top: the screen (after attaching: messages first). */
+static int start_live(struct session *s)
+{
+	struct server_opts so = { .listen = s->cfg->listen };
+	char err[256];
+	int ret;
+
+	if (s->cfg->mode == MODE_SERVE) {
+		ret = server__start(&so, &s->srv, err, sizeof(err));
+		if (ret) {
+			pr_err("serve: %s", err);
+			return ret == -EINVAL ? OT_EXIT_USAGE : OT_EXIT_ENV;
+		}
+		fprintf(stderr, "Serving on http://%s/metrics (and /api/health, /api/report, "
+			"/api/recent)\n", s->cfg->listen ? s->cfg->listen : SERVER_DEFAULT_LISTEN);
+	} else if (s->cfg->mode == MODE_TOP) {
+		struct top_opts to = { .sort = TOP_SORT_CPU };
+
+		ret = top__open(&to, &s->top);
+		if (ret) {
+			pr_err("top: %s", strerror(-ret));
+			return OT_EXIT_ENV;
+		}
+	}
+	return 0;
+}
+
 static void loss_read(struct session *s, struct report_loss *loss)
 {
 	struct ot_counters c;
@@ -398,9 +448,10 @@ static void sample(struct session *s)
 /*
  * Builds the report of the current interval (since the last tick) or of
  * the whole run, with what the session adds to the aggregates: series,
- * slowest spans and run metadata.
+ * slowest spans and run metadata.  fresh: sample /proc and the BPF
+ * accounting first (else the last sample serves).
  */
-static int build_report(struct session *s, bool interval, struct report *r)
+static int build_report(struct session *s, bool interval, bool fresh, struct report *r)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
 	struct report_meta meta = {
@@ -429,7 +480,8 @@ static int build_report(struct session *s, bool interval, struct report *r)
 	int err;
 
 	loss_read(s, &loss);
-	sample(s);
+	if (fresh)
+		sample(s);
 	err = report__build(s->agg, s->res, s->cfg->threads, interval, &meta, &loss, r);
 	if (err)
 		return err;
@@ -455,20 +507,46 @@ static int emit_report(struct session *s, const struct report *r)
 	return err;
 }
 
+/* top and serve show the whole run too, each tick. */
+static int show_live(struct session *s, const struct report *iv)
+{
+	struct report_span *recent = NULL;
+	size_t nrecent = 0;
+	struct report cum;
+	int err;
+
+	err = build_report(s, false, false, &cum);
+	if (err)
+		return err;
+	if (s->top)
+		err = top__draw(s->top, iv, &cum);
+	if (s->srv && !err) {
+		err = spans__export(s->recent, s->t_start, s->ops, s->probes.n, &recent, &nrecent);
+		if (!err)
+			err = server__publish(s->srv, &cum, iv, recent, nrecent);
+		spans__reset(s->recent);
+		free(recent);
+	}
+	report__free(&cum);
+	return err;
+}
+
 /*
  * One tick: the interval's report feeds the series (and is printed with
- * -i); then a new interval starts.
+ * -i, or shown by top and serve); then a new interval starts.
  */
 static int tick(struct session *s, uint64_t now)
 {
 	struct report r;
 	int err;
 
-	err = build_report(s, true, &r);
+	err = build_report(s, true, true, &r);
 	if (err)
 		return err;
 	err = series__append(s->series, &r, (now - s->t_start) / 1e9);
-	if (!err && s->cfg->interval_ns)
+	if (!err && (s->top || s->srv))
+		err = show_live(s, &r);
+	else if (!err && s->cfg->interval_ns)
 		err = emit_report(s, &r);
 	report__free(&r);
 	agg__interval_reset(s->agg);
@@ -477,16 +555,42 @@ static int tick(struct session *s, uint64_t now)
 	return err;
 }
 
+/*
+ * The final report: printed, and saved as a record by `optrace record`
+ * (the same struct, so a report of the record prints the same).  Returns
+ * an exit code.
+ */
 static int final_report(struct session *s)
 {
+	char msg[512];
 	struct report r;
-	int err = build_report(s, false, &r);
+	int err;
 
-	if (err)
-		return err;
+	if (s->top || s->srv)
+		return OT_EXIT_OK; /* their view was the report */
+	err = build_report(s, false, true, &r);
+	if (err) {
+		pr_err("final report: %s", strerror(-err));
+		return OT_EXIT_ENV;
+	}
 	err = emit_report(s, &r);
+	if (err) {
+		pr_err("write report: %s", strerror(-err));
+		report__free(&r);
+		return OT_EXIT_USAGE;
+	}
+	if (s->cfg->record) {
+		err = record__write(s->cfg->record_path, &r, msg, sizeof(msg));
+		if (err)
+			pr_err("%s", msg);
+		else
+			fprintf(stderr, "optrace: wrote %s: %zu ops, %zu processes, %llu calls, "
+				"%llu lost\n", s->cfg->record_path, r.nops, r.npids,
+				(unsigned long long)r.loss.spans_produced,
+				(unsigned long long)r.loss.spans_lost);
+	}
 	report__free(&r);
-	return err;
+	return err ? OT_EXIT_USAGE : OT_EXIT_OK;
 }
 
 /* True when what we trace is gone: the command exited, or every pid did. */
@@ -534,6 +638,8 @@ static int run_loop(struct session *s)
 			return OT_EXIT_ENV;
 		}
 		if (targets_gone(s))
+			break;
+		if (s->top && top__input(s->top, 0) == TOP_QUIT)
 			break;
 		now = now_ns(CLOCK_MONOTONIC);
 		/* Keep samples fresh: RSS peaks, and figures of processes that exit. */
@@ -604,8 +710,11 @@ static void session_cleanup(struct session *s)
 		if (s->pidfds[i] >= 0)
 			close(s->pidfds[i]);
 	free(s->pidfds);
+	top__close(s->top);
+	server__stop(s->srv);
 	events__free(s->events);
 	spans__free(s->spans);
+	spans__free(s->recent);
 	series__free(s->series);
 	free(s->command);
 	res__free(s->res);
@@ -654,6 +763,8 @@ static int session_run(const struct trace_config *cfg)
 		ret = seed_targets(&s);
 	if (!ret)
 		ret = attach(&s);
+	if (!ret)
+		ret = start_live(&s);
 	if (ret)
 		goto cleanup;
 	calibrate(&s);
@@ -672,7 +783,7 @@ static int session_run(const struct trace_config *cfg)
 			goto cleanup;
 		}
 	}
-	if (!cfg->cmd)
+	if (!cfg->cmd && !s.top)
 		fprintf(stderr, "Tracing %zu op%s and the scheduler, IO and resources of %zu "
 			"process%s... Hit Ctrl-C to end.\n", s.probes.n, s.probes.n == 1 ? "" : "s",
 			cfg->npids, cfg->npids == 1 ? "" : "es");
@@ -687,10 +798,8 @@ static int session_run(const struct trace_config *cfg)
 	stop_command(&s);
 	events__drain(s.events);
 	err = final_report(&s);
-	if (err && !ret) {
-		pr_err("write report: %s", strerror(-err));
-		ret = OT_EXIT_USAGE;
-	}
+	if (err && !ret)
+		ret = err;
 	if (!ret && s.cmd_started)
 		ret = cmd_exit_code(&s);
 cleanup:
@@ -713,8 +822,18 @@ int cmd_trace(int argc, char **argv)
 	return ret;
 }
 
-/* `optrace record`: a trace that also saves a record (cli knows by argv[0]). */
+/* record, top and serve run the same session: cli knows the verb by argv[0]. */
 int cmd_record(int argc, char **argv)
+{
+	return cmd_trace(argc, argv);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	return cmd_trace(argc, argv);
+}
+
+int cmd_serve(int argc, char **argv)
 {
 	return cmd_trace(argc, argv);
 }

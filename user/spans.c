@@ -37,6 +37,12 @@ void spans__free(struct spans *s)
 	free(s);
 }
 
+void spans__reset(struct spans *s)
+{
+	if (s)
+		s->n = 0;
+}
+
 static void swap(struct ot_span *a, struct ot_span *b)
 {
 	struct ot_span t = *a;

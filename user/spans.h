@@ -37,6 +37,8 @@ struct spans;
 /* Keeps up to cap spans (cap 0: keeps none, add is a no-op).  NULL on ENOMEM. */
 struct spans *spans__new(size_t cap);
 void spans__free(struct spans *s);
+/* Forgets every kept span (keeps the memory). */
+void spans__reset(struct spans *s);
 /* Offers a span (start_ns in CLOCK_MONOTONIC ns, as the BPF side stamps it). */
 void spans__add(struct spans *s, const struct ot_span *sp);
 /*
