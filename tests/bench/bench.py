@@ -270,10 +270,10 @@ def bench_startup():
 
 # ---- 3. event throughput ----
 
-def optrace_json(cmd_tail, extra=()):
-    """optrace trace -u BIN:op EXTRA -f json -- CMD_TAIL (BIN = CMD_TAIL[0])."""
+def optrace_json(cmd_tail, extra=(), func="op"):
+    """optrace trace -u BIN:FUNC EXTRA -f json -- CMD_TAIL (BIN = CMD_TAIL[0])."""
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
-        p, el = run([OPTRACE, "trace", "-u", f"{cmd_tail[0]}:op", *extra, "-f", "json", "-o",
+        p, el = run([OPTRACE, "trace", "-u", f"{cmd_tail[0]}:{func}", *extra, "-f", "json", "-o",
                      f.name, "--"] + cmd_tail)
         try:
             d = json.load(open(f.name))
@@ -396,22 +396,24 @@ def bench_accuracy():
 # ---- probe bias (--compensate) ----
 
 def bench_bias():
-    n = 20000 if SMOKE else 200000
+    """spin(K) costs about K ns untraced: the truth.  The error after
+    --compensate is p50 reported minus that (signed: no clamping at 0)."""
+    n, k = (20000 if SMOKE else 100000), "1000"
     for label, binpath in (("plain", TARGET), ("endbr64", TARGET_CET)):
         raw, comp, base = [], [], []
         for _ in range(REPS):
-            p, _ = run([binpath, "loop", str(n)])
+            p, _ = run([binpath, "spin", str(n), k])
             base.append(ns_per_call(p))
             for extra, sink in (((), raw), (("--compensate",), comp)):
-                d, _ = optrace_json([binpath, "loop", str(n)], list(extra))
+                d, _ = optrace_json([binpath, "spin", str(n), k], list(extra), "spin")
                 v = None
                 if d:
                     for o in d.get("ops", []):
-                        if o.get("name") == "op":
+                        if o.get("name") == "spin":
                             v = o["latency_ns"]["p50"]
                 sink.append(v)
         b = stats(base)[1] or 0
-        add(f"probe bias {label}", "op untraced (the truth)", base, "ns/call")
+        add(f"probe bias {label}", "spin(1000) untraced (the truth)", base, "ns/call")
         add(f"probe bias {label}", "p50 reported, raw", raw, "ns")
         add(f"probe bias {label}", "p50 reported, --compensate", comp, "ns")
         add(f"probe bias {label}", "--compensate error (p50 - truth)",

@@ -7,6 +7,8 @@
  *
  *   target loop N           N calls of op(); prints "ns_per_call=X calls=N"
  *                           on stderr (stdout is left to the tracer's report)
+ *   target spin N K         N calls of spin(K), about K ns each: an op with a known
+ *                           cost, for the probe bias after --compensate
  *   target rate N RATE [T]  N calls per thread paced at RATE calls/s over T
  *                           threads (event throughput); prints the achieved rate
  *   target wait [SEC]       prints "ready", then sleeps (a pid to attach to);
@@ -32,6 +34,16 @@ __attribute__((noinline)) uint64_t op(uint64_t x)
 	volatile uint64_t t = x;
 
 	return t * 3 + 1;
+}
+
+/* K iterations of a dependent add: a known, steady cost (about 1 ns each). */
+__attribute__((noinline)) uint64_t spin(uint64_t k)
+{
+	volatile uint64_t t = 0;
+
+	for (uint64_t i = 0; i < k; i++)
+		t = t + i;
+	return t;
 }
 
 #define OPN(n)                                                      \
@@ -61,15 +73,19 @@ static uint64_t now_ns(void)
 
 static volatile uint64_t sink;
 
-static int do_loop(long n)
+static int do_loop(long n, long k)
 {
 	uint64_t acc = 0, t0, t1;
 
 	for (long i = 0; i < 1000; i++) /* warm up: page in, first-hit costs */
-		acc += op(i);
+		acc += k ? spin(k) : op(i);
 	t0 = now_ns();
-	for (long i = 0; i < n; i++)
-		acc += op(i);
+	if (k)
+		for (long i = 0; i < n; i++)
+			acc += spin(k);
+	else
+		for (long i = 0; i < n; i++)
+			acc += op(i);
 	t1 = now_ns();
 	sink = acc;
 	fprintf(stderr, "ns_per_call=%.2f calls=%ld\n", (double)(t1 - t0) / n, n);
@@ -151,11 +167,14 @@ static int do_wait(int sec)
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "loop"))
-		return do_loop(atol(argv[2]));
+		return do_loop(atol(argv[2]), 0);
+	if (argc >= 4 && !strcmp(argv[1], "spin"))
+		return do_loop(atol(argv[2]), atol(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "rate"))
 		return do_rate(atol(argv[2]), atof(argv[3]), argc > 4 ? atoi(argv[4]) : 1);
 	if (argc >= 2 && !strcmp(argv[1], "wait"))
 		return do_wait(argc > 2 ? atoi(argv[2]) : 60);
-	fprintf(stderr, "usage: %s loop N | rate N RATE [THREADS] | wait [SEC]\n", argv[0]);
+	fprintf(stderr, "usage: %s loop N | spin N K | rate N RATE [THREADS] | wait [SEC]\n",
+		argv[0]);
 	return 2;
 }
