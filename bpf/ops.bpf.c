@@ -106,7 +106,11 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 		f->nivcsw = task->nivcsw;
 		f->minflt = task->min_flt;
 		f->majflt = task->maj_flt;
-		ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
+		/* Look up first: the clock is read for a new entry only
+		 * (each bpf_ktime_get_ns is a helper call on the hot path). */
+		ts = bpf_map_lookup_elem(&thread_acct, &tid);
+		if (!ts)
+			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
 		if (ts) {
 			/* Copy, then take the clock: uprobe programs can be
 			 * preempted, and a switch in between moves last_ts
@@ -138,12 +142,13 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 #define SPLIT_SLACK_NS 1000
 
 /* Fills the span's time split and counters: exit minus entry. */
-static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid)
+static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
+				       __u64 now)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
 	struct ot_acct a;
-	__u64 sum, now, last;
+	__u64 sum, last;
 	bool running;
 
 	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
@@ -154,19 +159,17 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	if (!ts || !f->has_acct)
 		return;
 	/*
-	 * Copy, then take the clock (see op_enter), and end the wall time at
-	 * that same instant: had the program been preempted since op_exit
-	 * took its first timestamp, the time preempted would be in the split
-	 * but not in the wall time.  The call has not returned until this
-	 * program finishes, so that time is the call's.
+	 * The running slice ends at op_exit's own timestamp, the end of the
+	 * wall time: one clock read per exit.  Had this program been
+	 * preempted between that read and this copy, last_ts would be past
+	 * now and the slice lost: the split then does not add up and the
+	 * call is counted in OT_CNT_SPLIT_BAD below, not skewed.
 	 */
 	a = ts->acct;
 	last = ts->last_ts;
 	running = ts->state == OT_TS_RUNNING;
-	now = bpf_ktime_get_ns();
 	if (running && now > last)
 		a.oncpu_ns += now - last;
-	sp->dur_ns = now - f->start_ns;
 	sp->oncpu_ns = a.oncpu_ns - f->oncpu_ns;
 	sp->runq_ns = a.runq_ns - f->runq_ns;
 	sp->iowait_ns = a.iowait_ns - f->iowait_ns;
@@ -273,7 +276,7 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	sp->minflt = 0;
 	sp->majflt = 0;
 	if (targ_split)
-		span_split(sp, f, tid);
+		span_split(sp, f, tid, now);
 
 	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	bpf_ringbuf_submit(sp, avail >= targ_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
