@@ -24,6 +24,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * 1-1.5 us per call (DESIGN.md), batching costs nothing. */
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
+/* Spans per CPU between two checks of the ring buffer's fill (power of two). */
+#define WAKEUP_CHECK_EVERY 64
+
 /* Time split and fault/switch counts per call (sched.bpf.c's accounting). */
 const volatile bool targ_split = true;
 
@@ -201,8 +204,9 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	struct ot_stack *st;
 	struct ot_frame *f;
 	struct ot_span *sp;
-	__u64 dur, avail;
-	__u32 top, d, i;
+	struct ot_counters *cnt;
+	__u64 dur, nspans = 0, wake = BPF_RB_NO_WAKEUP;
+	__u32 top, d, i, zero = 0;
 
 	/* Load rax once, up front, so clang cannot fold it with other ctx
 	 * loads into a computed-offset load (see read_arg). */
@@ -243,7 +247,9 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	if (d > 0)
 		st->f[(d - 1) & (OT_STACK_DEPTH - 1)].child_ns += dur;
 
-	ot_count(OT_CNT_SPANS);
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (cnt)
+		nspans = ++cnt->c[OT_CNT_SPANS];
 	sp = bpf_ringbuf_reserve(&events, sizeof(*sp), 0);
 	if (!sp) {
 		ot_count(OT_CNT_SPANS_LOST);
@@ -278,8 +284,16 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	if (targ_split)
 		span_split(sp, f, tid, now);
 
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(sp, avail >= targ_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	/*
+	 * The fill level is checked on every WAKEUP_CHECK_EVERY-th span of a
+	 * CPU, not on each: the query is a helper call per record, and
+	 * between two checks at most that many records per CPU (a few KiB)
+	 * land past the threshold before the consumer is woken.
+	 */
+	if (!(nspans & (WAKEUP_CHECK_EVERY - 1)) &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
+		wake = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(sp, wake);
 	return 0;
 }
 
