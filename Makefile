@@ -127,7 +127,50 @@ integration: optrace targets
 test: optrace $(UNIT_BINS) targets
 	$(Q)scripts/run-tests.sh
 
+# ---- benchmarks (tests/bench/; see docs/benchmarks.md) ----
+# `make bench` runs the whole comparison; `make test` runs its smoke mode,
+# so the benchmark binaries are built for it too.
+BENCH_CONSUMER_MODS := events agg hist split blkio errnames spans
+BENCH_BINS := $(OUT)/bench/target $(OUT)/bench/target-cet $(OUT)/bench/floor \
+	      $(OUT)/bench/floor.bpf.o $(OUT)/bench/consumer $(OUT)/bench/accuracy
+.PHONY: bench bench-bins
+
+$(OUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUT)/bench/target: tests/bench/target.c | $(OUT)/bench
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -o $@ $< -pthread
+
+$(OUT)/bench/target-cet: tests/bench/target.c | $(OUT)/bench
+	$(call msg,TARGET,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fcf-protection=full -o $@ $< -pthread
+
+$(OUT)/bench/floor.bpf.o: tests/bench/floor.bpf.c | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/floor: tests/bench/floor.c | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+
+$(OUT)/bench/consumer: tests/bench/consumer.c $(addprefix $(OUT)/user/,$(addsuffix .o,$(BENCH_CONSUMER_MODS))) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/bench/accuracy: tests/bench/accuracy.c $(OUT)/user/hist.o | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lm
+
+bench-bins: $(BENCH_BINS)
+
+test: bench-bins
+
+bench: optrace bench-bins
+	$(Q)tests/bench/run.sh
+
 clean:
 	$(Q)rm -rf $(OUT) optrace
 
 -include $(wildcard $(OUT)/user/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/bench/*.d)

@@ -24,6 +24,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * 1-1.5 us per call (DESIGN.md), batching costs nothing. */
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
+/* Spans per CPU between two checks of the ring buffer's fill (power of two). */
+#define WAKEUP_CHECK_EVERY 64
+
 /* Time split and fault/switch counts per call (sched.bpf.c's accounting). */
 const volatile bool targ_split = true;
 
@@ -65,16 +68,18 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
 
 /*
  * The thread's accounting as of *now, its running slice counted as on-CPU.
- * Uprobe programs are preemptible: preempted halfway through the copy, the
- * switch-out and switch-in update fields already copied and fields not yet
- * copied, and the parts no longer add up.  Those updates bump ts->seq, so
- * the copy is retried until seq did not move.  No other CPU writes a
- * running thread's state (switches and wakeups of a thread happen while it
- * is not running), so this is a sequence check, not a lock.  Returns false
- * when every try was torn.
+ * clock: read the clock for *now inside the snapshot; else *now is given
+ * and the snapshot fails when the thread switched since (its last_ts is
+ * past *now).  Uprobe programs are preemptible: preempted halfway through
+ * the copy, the switch-out and switch-in update fields already copied and
+ * fields not yet copied, and the parts no longer add up.  Those updates
+ * bump ts->seq, so the copy is retried until seq did not move.  No other
+ * CPU writes a running thread's state (switches and wakeups of a thread
+ * happen while it is not running), so this is a sequence check, not a
+ * lock.  Returns false when every try was torn.
  */
 static __always_inline bool acct_snapshot(const struct ot_thread_state *ts, struct ot_acct *a,
-					  __u64 *now)
+					  __u64 *now, bool clock)
 {
 	for (int i = 0; i < SNAPSHOT_TRIES; i++) {
 		__u32 seq = *(volatile const __u32 *)&ts->seq;
@@ -85,11 +90,14 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts, stru
 		*a = ts->acct;
 		last = ts->last_ts;
 		running = ts->state == OT_TS_RUNNING;
-		*now = bpf_ktime_get_ns();
+		if (clock)
+			*now = bpf_ktime_get_ns();
 		asm volatile("" ::: "memory");
 		if (*(volatile const __u32 *)&ts->seq != seq)
 			continue;
-		if (running && *now > last)
+		if (last > *now)
+			return false;
+		if (running)
 			a->oncpu_ns += *now - last;
 		return true;
 	}
@@ -142,8 +150,12 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 		f->nivcsw = task->nivcsw;
 		f->minflt = task->min_flt;
 		f->majflt = task->maj_flt;
-		ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
-		if (ts && acct_snapshot(ts, &a, &now)) {
+		/* Look up first: the clock is read for a new entry only
+		 * (each bpf_ktime_get_ns is a helper call on the hot path). */
+		ts = bpf_map_lookup_elem(&thread_acct, &tid);
+		if (!ts)
+			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
+		if (ts && acct_snapshot(ts, &a, &now, true)) {
 			f->oncpu_ns = a.oncpu_ns;
 			f->runq_ns = a.runq_ns;
 			f->iowait_ns = a.iowait_ns;
@@ -164,12 +176,13 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 #define SPLIT_SLACK_NS 1000
 
 /* Fills the span's time split and counters: exit minus entry. */
-static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid)
+static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
+				       __u64 now)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
 	struct ot_acct a;
-	__u64 sum, now;
+	__u64 sum;
 
 	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
 	sp->nivcsw = (__u32)task->nivcsw - f->nivcsw;
@@ -179,17 +192,20 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	if (!ts || !f->has_acct)
 		return;
 	/*
-	 * End the wall time at the snapshot's instant: had the program been
-	 * preempted since op_exit took its first timestamp, the time
-	 * preempted would be in the split but not in the wall time.  The
+	 * The split ends at op_exit's own timestamp, the end of the wall
+	 * time: one clock read per exit.  Had this program been preempted
+	 * since that read, the switch's time is in the accounting but not in
+	 * the wall time: then end both at a fresh snapshot's instant (the
 	 * call has not returned until this program finishes, so that time is
-	 * the call's.
+	 * the call's).
 	 */
-	if (!acct_snapshot(ts, &a, &now)) {
-		ot_count(OT_CNT_SPLIT_BAD);
-		return;
+	if (!acct_snapshot(ts, &a, &now, false)) {
+		if (!acct_snapshot(ts, &a, &now, true)) {
+			ot_count(OT_CNT_SPLIT_BAD);
+			return;
+		}
+		sp->dur_ns = now - f->start_ns;
 	}
-	sp->dur_ns = now - f->start_ns;
 	sp->oncpu_ns = a.oncpu_ns - f->oncpu_ns;
 	sp->runq_ns = a.runq_ns - f->runq_ns;
 	sp->iowait_ns = a.iowait_ns - f->iowait_ns;
@@ -221,8 +237,9 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	struct ot_stack *st;
 	struct ot_frame *f;
 	struct ot_span *sp;
-	__u64 dur, avail;
-	__u32 top, d, i;
+	struct ot_counters *cnt;
+	__u64 dur, nspans = 0, wake = BPF_RB_NO_WAKEUP;
+	__u32 top, d, i, zero = 0;
 
 	/* Load rax once, up front, so clang cannot fold it with other ctx
 	 * loads into a computed-offset load (see read_arg). */
@@ -263,7 +280,9 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	if (d > 0)
 		st->f[(d - 1) & (OT_STACK_DEPTH - 1)].child_ns += dur;
 
-	ot_count(OT_CNT_SPANS);
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (cnt)
+		nspans = ++cnt->c[OT_CNT_SPANS];
 	sp = bpf_ringbuf_reserve(&events, sizeof(*sp), 0);
 	if (!sp) {
 		ot_count(OT_CNT_SPANS_LOST);
@@ -296,10 +315,18 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	sp->minflt = 0;
 	sp->majflt = 0;
 	if (targ_split)
-		span_split(sp, f, tid);
+		span_split(sp, f, tid, now);
 
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	bpf_ringbuf_submit(sp, avail >= targ_wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	/*
+	 * The fill level is checked on every WAKEUP_CHECK_EVERY-th span of a
+	 * CPU, not on each: the query is a helper call per record, and
+	 * between two checks at most that many records per CPU (a few KiB)
+	 * land past the threshold before the consumer is woken.
+	 */
+	if (!(nspans & (WAKEUP_CHECK_EVERY - 1)) &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
+		wake = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(sp, wake);
 	return 0;
 }
 

@@ -47,6 +47,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 		ot_count(OT_CNT_TGIDS_FULL);
 		return 0;
 	}
+	ot_tgid_mark(ctgid, true);
 	emit_proc(OT_PROC_FORK, child, ptgid, 0);
 	return 0;
 }
@@ -109,6 +110,7 @@ static __always_inline int on_exit(struct task_struct *p)
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;
 	emit_proc(OT_PROC_EXIT, p, 0, BPF_CORE_READ(p, exit_code));
+	ot_tgid_mark(tgid, false);
 	bpf_map_delete_elem(&traced_tgids, &tgid);
 	return 0;
 }

@@ -216,14 +216,9 @@ static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const st
 		w->bytes += sp->bytes;
 	if (is_err)
 		window_add_err(w, code);
-	if (sp->flags & OT_SPAN_F_SPLIT) {
-		struct split_sums one = {
-			.calls = 1, .wall_ns = sp->dur_ns, .oncpu_ns = sp->oncpu_ns,
-			.runq_ns = sp->runq_ns, .iowait_ns = sp->iowait_ns, .offcpu_ns = sp->offcpu_ns,
-		};
-
-		err = split__add(&w->split, &one);
-	}
+	if (sp->flags & OT_SPAN_F_SPLIT)
+		err = split__add_call(&w->split, sp->dur_ns, sp->oncpu_ns, sp->runq_ns, sp->iowait_ns,
+				      sp->offcpu_ns);
 	if (sp->flags & OT_SPAN_F_FAULTS) {
 		w->counted_calls++;
 		w->nvcsw += sp->nvcsw;

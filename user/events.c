@@ -24,9 +24,8 @@ struct events {
 	uint64_t bad;
 };
 
-static int handle_record(void *ctx, void *data, size_t size)
+int events__record(struct events *e, const void *data, size_t size)
 {
-	struct events *e = ctx;
 	const __u32 *kind = data;
 
 	e->records++;
@@ -75,6 +74,11 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	return events__record(ctx, data, size);
+}
+
 int events__open(int map_fd, struct agg *agg, struct events **out)
 {
 	struct events *e = calloc(1, sizeof(*e));
@@ -84,6 +88,10 @@ int events__open(int map_fd, struct agg *agg, struct events **out)
 	if (!e)
 		return -ENOMEM;
 	e->agg = agg;
+	if (map_fd < 0) { /* no ring buffer: records come through events__record */
+		*out = e;
+		return 0;
+	}
 	e->rb = ring_buffer__new(map_fd, handle_record, e, NULL);
 	if (!e->rb) {
 		err = -errno;
@@ -117,8 +125,11 @@ void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, 
 
 int events__poll(struct events *e, int timeout_ms)
 {
-	int n = ring_buffer__poll(e->rb, timeout_ms), m;
+	int n, m;
 
+	if (!e->rb)
+		return 0;
+	n = ring_buffer__poll(e->rb, timeout_ms);
 	if (n < 0 && n != -EINTR)
 		return n;
 	m = ring_buffer__consume(e->rb);
@@ -129,7 +140,7 @@ int events__poll(struct events *e, int timeout_ms)
 
 int events__drain(struct events *e)
 {
-	int n = ring_buffer__consume(e->rb);
+	int n = e->rb ? ring_buffer__consume(e->rb) : 0;
 
 	return n == -EINTR ? 0 : n;
 }

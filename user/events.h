@@ -16,8 +16,9 @@
 struct events;
 
 /*
- * Creates a consumer of the ring buffer map_fd feeding agg.  Returns 0 and
- * *out or -errno.
+ * Creates a consumer of the ring buffer map_fd feeding agg.  map_fd < 0:
+ * no ring buffer, records are fed with events__record (benchmarks, tests).
+ * Returns 0 and *out or -errno.
  */
 int events__open(int map_fd, struct agg *agg, struct events **out);
 void events__free(struct events *e);
@@ -34,6 +35,12 @@ void events__set_calib(struct events *e, uint32_t first_op, struct hist *hists, 
  * 0: a signal just ends the wait).
  */
 int events__poll(struct events *e, int timeout_ms);
+/*
+ * Decodes and accounts one record of size bytes, as the ring-buffer
+ * callback does (the consumer's whole per-record path).  Always 0: records
+ * not understood are counted in events__nr_bad.
+ */
+int events__record(struct events *e, const void *data, size_t size);
 /* Consumes everything available without waiting. */
 int events__drain(struct events *e);
 

@@ -42,6 +42,33 @@ int split__add(struct split_hist *h, const struct split_sums *call)
 	return 0;
 }
 
+static inline void sums_add_parts(struct split_sums *d, uint64_t wall, uint64_t oncpu,
+				  uint64_t runq, uint64_t iowait, uint64_t offcpu)
+{
+	d->calls++;
+	d->wall_ns += wall;
+	d->oncpu_ns += oncpu;
+	d->runq_ns += runq;
+	d->iowait_ns += iowait;
+	d->offcpu_ns += offcpu;
+}
+
+int split__add_call(struct split_hist *h, uint64_t wall_ns, uint64_t oncpu_ns, uint64_t runq_ns,
+		    uint64_t iowait_ns, uint64_t offcpu_ns)
+{
+	unsigned g, sub;
+
+	bin_of(wall_ns, &g, &sub);
+	if (__builtin_expect(!h->groups[g], 0)) {
+		h->groups[g] = calloc(SPLIT_SUB, sizeof(struct split_sums));
+		if (!h->groups[g])
+			return -ENOMEM;
+	}
+	sums_add_parts(&h->groups[g][sub], wall_ns, oncpu_ns, runq_ns, iowait_ns, offcpu_ns);
+	sums_add_parts(&h->total, wall_ns, oncpu_ns, runq_ns, iowait_ns, offcpu_ns);
+	return 0;
+}
+
 static void sums_add_scaled(struct split_sums *d, const struct split_sums *s, double f)
 {
 	d->wall_ns += s->wall_ns * f;

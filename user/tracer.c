@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -68,7 +69,23 @@ struct tracer {
 	struct bpf_link *tp_links[MAX_TP_PROGS];
 	struct probe_link *links;
 	size_t nlinks, caplinks;
+	uint64_t *traced_bits; /* mmap of the traced_bits map */
+	size_t traced_words;
 };
+
+/* Words of the traced_bits map: one bit per possible pid (kernel.pid_max). */
+static size_t traced_bits_words(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	long pid_max = 4194304; /* the kernel's upper limit, when unreadable */
+
+	if (f) {
+		if (fscanf(f, "%ld", &pid_max) != 1 || pid_max <= 0)
+			pid_max = 4194304;
+		fclose(f);
+	}
+	return (size_t)(pid_max + 63) / 64;
+}
 
 static bool kernel_has_uprobe_multi(void)
 {
@@ -168,6 +185,8 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 	t->skel->rodata->targ_follow = opts->follow;
 	t->skel->rodata->targ_split = !opts->no_split;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
+	t->traced_words = traced_bits_words();
+	bpf_map__set_max_entries(t->skel->maps.traced_bits, t->traced_words);
 
 	t->multi = !opts->force_perf_uprobes && kernel_has_uprobe_multi();
 	bpf_program__set_autoload(t->skel->progs.handle_op_enter, !t->multi);
@@ -187,6 +206,15 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 	if (err) {
 		pr_err("load BPF programs: %s%s", strerror(-err),
 		       err == -EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
+		goto cleanup;
+	}
+
+	t->traced_bits = mmap(NULL, t->traced_words * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			      MAP_SHARED, bpf_map__fd(t->skel->maps.traced_bits), 0);
+	if (t->traced_bits == MAP_FAILED) {
+		err = -errno;
+		t->traced_bits = NULL;
+		pr_err("map the traced-process bitmap: %s", strerror(-err));
 		goto cleanup;
 	}
 
@@ -216,6 +244,9 @@ int tracer__add_tgid(struct tracer *t, pid_t tgid, bool follow)
 	if (bpf_map__update_elem(t->skel->maps.traced_tgids, &key, sizeof(key), &val, sizeof(val),
 				 BPF_ANY))
 		return -errno;
+	/* The BPF fork/exit programs change other bits of the same words. */
+	if ((size_t)tgid / 64 < t->traced_words)
+		__atomic_fetch_or(&t->traced_bits[tgid / 64], 1ULL << (tgid % 64), __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -223,6 +254,9 @@ int tracer__del_tgid(struct tracer *t, pid_t tgid)
 {
 	__u32 key = tgid;
 
+	if ((size_t)tgid / 64 < t->traced_words)
+		__atomic_fetch_and(&t->traced_bits[tgid / 64], ~(1ULL << (tgid % 64)),
+				   __ATOMIC_SEQ_CST);
 	if (bpf_map__delete_elem(t->skel->maps.traced_tgids, &key, sizeof(key), 0) && errno != ENOENT)
 		return -errno;
 	return 0;
@@ -575,6 +609,8 @@ void tracer__destroy(struct tracer *t)
 	free(t->links);
 	for (size_t i = 0; i < t->ntps; i++)
 		bpf_link__destroy(t->tp_links[i]);
+	if (t->traced_bits)
+		munmap(t->traced_bits, t->traced_words * sizeof(uint64_t));
 	optrace_bpf__destroy(t->skel);
 	free(t);
 }
