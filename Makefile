@@ -42,13 +42,15 @@ TEST_hist_MODS	 := hist
 TEST_probes_MODS := probes binpath elfsym log
 TEST_units_MODS	 := units
 TEST_agg_MODS	 := agg hist split blkio errnames
-TEST_render_MODS := render_text render_json render_res hist units errnames sysmon finding
+TEST_render_MODS := render_text render_json render_res render_findings alert config trend hist units \
+		    errnames sysmon finding
 TEST_sysmon_MODS := sysmon
 TEST_blkio_MODS := blkio hist
 TEST_compare_MODS := compare render_compare cmd_compare hist units log
 TEST_exports_MODS := render_csv render_prom render_html render_perfetto hist units errnames finding sysmon
 TEST_record_MODS := record report_read render_json render_text render_res report hist units \
-		    errnames sysmon finding calib elfsym agg blkio split
+		    errnames sysmon finding calib elfsym agg blkio split render_findings alert \
+		    config trend
 TEST_serve_MODS := serve render_json render_prom render_res finding hist units errnames sysmon
 TEST_top_MODS   := top units
 TEST_analyze_MODS := analyze trend config units errnames finding render_findings alert

@@ -181,9 +181,34 @@ static const struct report_bio *main_bio(const struct report_pid *p)
 
 /* ---------------------------------------------------------------- op rules */
 
-static void rule_cpu_bound(struct ctx *c, const struct report_op *o)
+/*
+ * The op's time split without the probe's own cost: the bias is kernel
+ * time on the CPU inside every measured call, and must not make an op look
+ * CPU-bound nor dilute its IO wait.  Returns out, or the raw split when the
+ * bias is unknown or larger than the on-CPU time.
+ */
+static const struct report_split *op_split(const struct report_op *o, struct report_split *out)
 {
 	const struct report_split *s = &o->split_all;
+	double b = (double)o->bias_ns, wall;
+
+	if (o->bias_ns <= 0 || s->oncpu_mean <= b || s->wall_mean <= b)
+		return s;
+	*out = *s;
+	out->oncpu_mean -= b;
+	out->wall_mean -= b;
+	wall = out->wall_mean;
+	out->oncpu_share = out->oncpu_mean / wall;
+	out->runq_share = out->runq_mean / wall;
+	out->iowait_share = out->iowait_mean / wall;
+	out->offcpu_share = out->offcpu_mean / wall;
+	return out;
+}
+
+static void rule_cpu_bound(struct ctx *c, const struct report_op *o)
+{
+	struct report_split sx;
+	const struct report_split *s = op_split(o, &sx);
 	struct finding *f;
 	char a[FMT], b[FMT], p[FMT];
 
@@ -207,7 +232,8 @@ static void rule_cpu_bound(struct ctx *c, const struct report_op *o)
 
 static void rule_runq_op(struct ctx *c, const struct report_op *o)
 {
-	const struct report_split *s = &o->split_all;
+	struct report_split sx;
+	const struct report_split *s = op_split(o, &sx);
 	const struct report_pid *p = pid_of(c->r, o->pid);
 	struct finding *f;
 	char a[FMT], b[FMT], q[FMT];
@@ -241,7 +267,8 @@ static void rule_runq_op(struct ctx *c, const struct report_op *o)
 
 static void rule_io_bound(struct ctx *c, const struct report_op *o)
 {
-	const struct report_split *s = &o->split_all;
+	struct report_split sx;
+	const struct report_split *s = op_split(o, &sx);
 	const struct report_pid *p = pid_of(c->r, o->pid);
 	const struct report_bio *b = main_bio(p);
 	bool slow = b && b->p99 > c->th->io_p99_ns, deep = b && b->queue_mean > b->svc_p50;
@@ -285,7 +312,8 @@ static void rule_io_bound(struct ctx *c, const struct report_op *o)
 
 static void rule_blocked(struct ctx *c, const struct report_op *o)
 {
-	const struct report_split *s = &o->split_all;
+	struct report_split sx;
+	const struct report_split *s = op_split(o, &sx);
 	struct finding *f;
 	char a[FMT], b[FMT], q[FMT];
 

@@ -22,6 +22,7 @@
 #include "errnames.h"
 #include "hist.h"
 #include "render_res.h"
+#include "render_findings.h"
 #include "report.h"
 #include "units.h"
 
@@ -411,6 +412,9 @@ int render__text(FILE *f, const struct report *r, const struct render_opts *o)
 	print_loss(f, &r->loss);
 	print_body(f, r, o, width);
 	render_res__text_sys(f, &r->sys);
+	/* Findings, trends and alerts are the analysis of a whole run. */
+	if (r->meta.kind && !strcmp(r->meta.kind, "final") && render__findings_text(f, r))
+		return -EIO;
 	if (fflush(f) || ferror(f))
 		return -EIO;
 	return 0;

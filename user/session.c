@@ -24,12 +24,16 @@
 #include <sys/wait.h>
 
 #include "agg.h"
+#include "alert.h"
+#include "analyze.h"
 #include "calib.h"
 #include "cli.h"
+#include "config.h"
 #include "cmds.h"
 #include "events.h"
 #include "log.h"
 #include "probes.h"
+#include "render_findings.h"
 #include "record.h"
 #include "report.h"
 #include "res.h"
@@ -81,6 +85,10 @@ struct session {
 	struct spans *recent;	/* the last tick's slowest calls (serve) */
 	struct server *srv;	/* serve */
 	struct top *top;	/* top */
+	struct optrace_config conf; /* thresholds, per-op limits, alert rules (-c) */
+	struct alerts *alerts;
+	FILE *alert_log;	/* --alert-log: fired alerts as JSON lines */
+	bool alert_stop;	/* --exit-on-alert: a critical alert fired */
 	struct utsname uts;
 };
 
@@ -378,6 +386,40 @@ out:
 	}
 }
 
+/* -c FILE over the defaults, the alert engine, and --alert-log. */
+static int load_config(struct session *s)
+{
+	char msg[512];
+	int fd, err;
+
+	config__defaults(&s->conf);
+	if (s->cfg->config_path) {
+		err = config__load(s->cfg->config_path, &s->conf, msg, sizeof(msg));
+		if (err) {
+			pr_err("%s", msg);
+			return err == -ENOMEM ? OT_EXIT_ENV : OT_EXIT_USAGE;
+		}
+	}
+	s->alerts = alerts__new(&s->conf);
+	if (!s->alerts)
+		return OT_EXIT_ENV;
+	if (s->cfg->alert_log) {
+		fd = open(s->cfg->alert_log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			  0644);
+		if (fd < 0 || !(s->alert_log = fdopen(fd, "a"))) {
+			pr_err("cannot write the alert log %s: %s", s->cfg->alert_log,
+			       strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return OT_EXIT_USAGE;
+		}
+	}
+	if (s->cfg->exit_on_alert && !alerts__has_rules(s->alerts))
+		pr_warn("--exit-on-alert without alert rules (-c FILE with [alert ...] sections): "
+			"nothing can fire");
+	return 0;
+}
+
 /* serve: the HTTP server; top: the screen (after attaching: messages first). */
 static int start_live(struct session *s)
 {
@@ -489,6 +531,10 @@ static int build_report(struct session *s, bool interval, bool fresh, struct rep
 		return 0;
 	series__attach(s->series, r);
 	err = spans__export(s->spans, s->t_start, s->ops, s->probes.n, &r->spans, &r->nspans);
+	if (!err)
+		err = alerts__export(s->alerts, &r->alerts, &r->nalerts);
+	if (!err)
+		err = analyze__report(r, &s->conf);
 	if (err)
 		report__free(r);
 	return err;
@@ -531,9 +577,35 @@ static int show_live(struct session *s, const struct report *iv)
 	return err;
 }
 
+/* Alert rules over the interval: fired ones go to stderr and the alert log. */
+static void check_alerts(struct session *s, const struct report *iv, uint64_t now)
+{
+	const struct alert_event *ev;
+	size_t n;
+
+	if (!alerts__has_rules(s->alerts))
+		return;
+	if (alerts__eval(s->alerts, iv, (now - s->t_start) / 1e9,
+			 (int64_t)now_ns(CLOCK_REALTIME), &ev, &n)) {
+		pr_warn("alerts: out of memory; rules not evaluated this tick");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!s->top)
+			render__alert_line(stderr, &ev[i]);
+		if (s->alert_log && render__alert_jsonl(s->alert_log, &ev[i]))
+			pr_warn("alert log %s: write failed", s->cfg->alert_log);
+	}
+	if (s->alert_log)
+		fflush(s->alert_log);
+	if (s->cfg->exit_on_alert && alerts__any_critical_since(s->alerts, 0))
+		s->alert_stop = true;
+}
+
 /*
- * One tick: the interval's report feeds the series (and is printed with
- * -i, or shown by top and serve); then a new interval starts.
+ * One tick: the interval's report feeds the series and the alert rules
+ * (and is printed with -i, or shown by top and serve); then a new interval
+ * starts.
  */
 static int tick(struct session *s, uint64_t now)
 {
@@ -544,6 +616,7 @@ static int tick(struct session *s, uint64_t now)
 	if (err)
 		return err;
 	err = series__append(s->series, &r, (now - s->t_start) / 1e9);
+	check_alerts(s, &r, now);
 	if (!err && (s->top || s->srv))
 		err = show_live(s, &r);
 	else if (!err && s->cfg->interval_ns)
@@ -651,6 +724,10 @@ static int run_loop(struct session *s)
 				pr_err("write report: %s", strerror(-err));
 				return OT_EXIT_USAGE;
 			}
+			if (s->alert_stop) {
+				pr_warn("stopping: a critical alert fired (--exit-on-alert)");
+				break;
+			}
 		}
 	}
 	return 0;
@@ -712,6 +789,10 @@ static void session_cleanup(struct session *s)
 	free(s->pidfds);
 	top__close(s->top);
 	server__stop(s->srv);
+	alerts__free(s->alerts);
+	config__free(&s->conf);
+	if (s->alert_log)
+		fclose(s->alert_log);
 	events__free(s->events);
 	spans__free(s->spans);
 	spans__free(s->recent);
@@ -733,7 +814,6 @@ static int session_run(const struct trace_config *cfg)
 
 	s.tick_ns = cfg->interval_ns ? cfg->interval_ns : TICK_NS;
 	uname(&s.uts);
-
 	for (size_t i = 0; i < cfg->npids; i++) {
 		err = target__check_pid(cfg->pids[i]);
 		if (err) {
@@ -752,7 +832,9 @@ static int session_run(const struct trace_config *cfg)
 			return OT_EXIT_ENV;
 	}
 	install_signals();
-	ret = resolve_probes(&s);
+	ret = load_config(&s);
+	if (!ret)
+		ret = resolve_probes(&s);
 	if (!ret)
 		ret = check_environment();
 	if (!ret)
@@ -800,6 +882,8 @@ static int session_run(const struct trace_config *cfg)
 	err = final_report(&s);
 	if (err && !ret)
 		ret = err;
+	if (!ret && s.alert_stop)
+		ret = OT_EXIT_FOUND;
 	if (!ret && s.cmd_started)
 		ret = cmd_exit_code(&s);
 cleanup:

@@ -279,6 +279,28 @@ static void test_io_bound(void **state)
 	x->pids[0].nbio = 0;
 }
 
+/* The probe's bias is on-CPU time of every call: it is taken out of the
+ * shares before classifying (a cheap IO op must not look CPU-bound). */
+static void test_shares_without_probe_cost(void **state)
+{
+	struct fx *x = *state;
+	struct report_op *o = &x->ops[0];
+	const struct finding *f;
+
+	split(o, 0.70, 0.0, 0.25, 0.05); /* raw: IO wait 25%, on CPU 70% */
+	o->bias_ns = (int64_t)(o->mean * 0.25); /* a quarter of the wall is probe cost */
+	run(x);
+	/* Without the bias: on CPU 0.45/0.75 = 60%, IO wait 0.25/0.75 = 33%. */
+	f = get(x, "io_bound_op");
+	assert_true(fabs(evid(f, "iowait_share")->value - 0.25 / 0.75) < 1e-9);
+	assert_int_equal(count(x, "cpu_bound_op"), 0);
+	/* A bias larger than the on-CPU time is not applied. */
+	o->bias_ns = (int64_t)(o->mean * 0.8);
+	run(x);
+	assert_int_equal(count(x, "io_bound_op"), 0);
+	o->bias_ns = -1;
+}
+
 static void test_blocked(void **state)
 {
 	struct fx *x = *state;
@@ -914,6 +936,7 @@ int main(void)
 		T(test_min_calls),
 		T(test_runq_op),
 		T(test_io_bound),
+		T(test_shares_without_probe_cost),
 		T(test_blocked),
 		T(test_error_rate),
 		T(test_tail),
