@@ -28,6 +28,7 @@ enum {
 	OPT_EXIT_ON_ALERT,
 	OPT_SPANS,
 	OPT_LISTEN,
+	OPT_MAX_SERIES,
 };
 
 static const struct option trace_opts[] = {
@@ -51,6 +52,7 @@ static const struct option trace_opts[] = {
 	{ "exit-on-alert", no_argument, NULL, OPT_EXIT_ON_ALERT },
 	{ "spans", required_argument, NULL, OPT_SPANS },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -86,6 +88,7 @@ void cli__trace_usage(FILE *f)
 "                           (INI; see docs/config.md)\n"
 "      --alert-log FILE     append fired alerts to FILE as JSON lines\n"
 "      --exit-on-alert      stop at the first critical alert and exit 1\n"
+"      --max-series N       -f prom: at most N (pid, op) label sets (default 1000)\n"
 "      --spans N            keep the N slowest calls with their time split for\n"
 "                           the perfetto timeline and records (default 1000)\n"
 "      --follow             also trace children forked after the start (default\n"
@@ -181,6 +184,9 @@ void cli__serve_usage(FILE *f)
 "\n"
 "      --listen ADDR        HOST:PORT, [V6]:PORT or PORT (default\n"
 "                           127.0.0.1:9464: loopback unless told otherwise)\n"
+"      --max-series N       at most N (pid, op) label sets in /metrics, the\n"
+"                           busiest; the rest are counted in\n"
+"                           optrace_series_dropped_total (default 1000, 0: no cap)\n"
 "  -i, --interval DUR       refresh what is served every DUR (default 1s)\n"
 "  every other option as in optrace trace --help\n"
 "\n"
@@ -292,6 +298,7 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 	cfg->calibrate = true;
 	cfg->histogram = true;
 	cfg->spans_cap = 1000;
+	cfg->max_series = 1000;
 	cfg->mode = !strcmp(argv[0], "record") ? MODE_RECORD : !strcmp(argv[0], "top") ? MODE_TOP :
 		    !strcmp(argv[0], "serve") ? MODE_SERVE : MODE_TRACE;
 	cfg->record = cfg->mode == MODE_RECORD;
@@ -313,6 +320,15 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 				err = -EINVAL;
 			}
 			cfg->listen = optarg;
+			break;
+		case OPT_MAX_SERIES:
+			errno = 0;
+			mib = strtol(optarg, &end, 10);
+			if (errno || *end || mib < 0 || mib > 10000000) {
+				pr_err("bad series cap '%s': expected 0 (no cap)..10000000", optarg);
+				err = -EINVAL;
+			}
+			cfg->max_series = mib;
 			break;
 		case OPT_SPANS:
 			errno = 0;

@@ -51,6 +51,7 @@ struct trace_config {
 	const char *alert_log;	/* --alert-log FILE: fired alerts as JSON lines */
 	bool exit_on_alert;	/* stop and exit 1 at the first critical alert */
 	uint64_t spans_cap;	/* slowest raw spans kept (--spans N) */
+	size_t max_series;	/* prom and serve: (pid, op) series cap (--max-series) */
 	char *argv_line;	/* optrace's own command line, for records (owned) */
 	char **cmd;		/* -- CMD ARGS..., NULL-terminated, or NULL */
 };

@@ -208,8 +208,9 @@ const char *report__format_name(int fmt);
 
 /* Renderers: write r to f.  Return 0, -ENOMEM or -EIO. */
 struct render_opts {
-	bool histogram; /* text: draw latency histograms */
-	int width;	/* text: terminal width for the histogram bars */
+	bool histogram;	   /* text: draw latency histograms */
+	int width;	   /* text: terminal width for the histogram bars */
+	size_t max_series; /* prom: at most this many (pid, op) series, the busiest; 0: all */
 };
 int render__text(FILE *f, const struct report *r, const struct render_opts *o);
 int render__json(FILE *f, const struct report *r, const struct render_opts *o);

@@ -423,7 +423,7 @@ static int load_config(struct session *s)
 /* serve: the HTTP server; top: the screen (after attaching: messages first). */
 static int start_live(struct session *s)
 {
-	struct server_opts so = { .listen = s->cfg->listen };
+	struct server_opts so = { .listen = s->cfg->listen, .max_series = s->cfg->max_series };
 	char err[256];
 	int ret;
 
@@ -542,7 +542,8 @@ static int build_report(struct session *s, bool interval, bool fresh, struct rep
 
 static int emit_report(struct session *s, const struct report *r)
 {
-	struct render_opts ro = { .histogram = s->cfg->histogram, .width = 40 };
+	struct render_opts ro = { .histogram = s->cfg->histogram, .width = 40,
+				  .max_series = s->cfg->max_series };
 	int err;
 
 	if (s->cfg->record && !s->cfg->format_given)
