@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "errmode.h"
 
 struct agg {
 	const struct op_info *ops;
@@ -168,25 +169,6 @@ static struct op_stats *stats_get(struct agg *a, uint32_t pid, uint32_t op)
 	return a->last = s;
 }
 
-/* Error classification per the op's error= mode: 0 = success, else 1 and *code. */
-static int classify(enum probe_error_mode mode, int64_t ret, int64_t *code)
-{
-	switch (mode) {
-	case PROBE_ERR_RET_LT0:
-		*code = -ret;
-		return ret < 0;
-	case PROBE_ERR_RET_EQ0:
-		*code = 0;
-		return ret == 0;
-	case PROBE_ERR_RET_NE0:
-		*code = ret;
-		return ret != 0;
-	case PROBE_ERR_NONE:
-	default:
-		return 0;
-	}
-}
-
 static void window_add_err(struct op_window *w, int64_t code)
 {
 	w->errors++;
@@ -247,7 +229,7 @@ int agg__add_span(struct agg *a, const struct ot_span *sp)
 		return -ENOMEM;
 
 	self = dur > sp->child_ns ? dur - sp->child_ns : 0;
-	is_err = classify(info->error_mode, sp->ret, &code);
+	is_err = errmode__failed(info->error_mode, sp->ret, &code);
 	err = window_add(&s->total, dur, self, sp, is_err, code);
 	if (!err)
 		err = window_add(&s->iv, dur, self, sp, is_err, code);

@@ -16,6 +16,7 @@
 
 #include "jsonutil.h"
 #include "render_compare.h"
+#include "render_util.h"
 #include "units.h"
 
 static const char *const fmt_names[CMP_FMT_NR] = { "text", "json", "markdown", "junit" };
@@ -411,29 +412,12 @@ static void xml_text(FILE *f, const char *s)
 	for (; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		switch (ch) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\t':
-		case '\n':
+		if (ru_put_entity(f, ch))
+			continue;
+		if (ch == '\t' || ch == '\n')
 			fputc(ch, f);
-			break;
-		default:
+		else
 			fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
-		}
 	}
 }
 

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "render_util.h"
+#include "errmode.h"
 #include "report.h"
 #include "trend.h"
 
@@ -129,16 +130,7 @@ static void end_row(struct csv *c)
 
 static const char *error_mode_name(const struct op_info *info)
 {
-	switch (info ? info->error_mode : PROBE_ERR_NONE) {
-	case PROBE_ERR_RET_LT0:
-		return "ret<0";
-	case PROBE_ERR_RET_EQ0:
-		return "ret==0";
-	case PROBE_ERR_RET_NE0:
-		return "ret!=0";
-	default:
-		return "none";
-	}
+	return errmode__name(info ? info->error_mode : PROBE_ERR_NONE);
 }
 
 static const char *trend_name(int dir)

@@ -86,25 +86,8 @@ static void esc_n(FILE *f, const char *s, size_t max_chars)
 			fputs(RU_REPLACEMENT, f);
 			continue;
 		}
-		switch (*p) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
+		if (!ru_put_entity(f, *p))
 			fwrite(p, 1, k, f);
-		}
 	}
 	if (total > max_chars)
 		fputs("&hellip;", f);
@@ -132,13 +115,7 @@ static const char *fmt_bytes(double b, char *buf)
 
 static const char *fmt_pct(double frac, char *buf)
 {
-	double pct = frac * 100.0;
-
-	if (!isfinite(pct))
-		snprintf(buf, FMT, "?");
-	else
-		snprintf(buf, FMT, "%.*f%%", fabs(pct) < 9.995 ? 2 : fabs(pct) < 99.95 ? 1 : 0, pct);
-	return buf;
+	return units__fmt_pct(frac, buf, FMT);
 }
 
 static const char *fmt_count(double v, char *buf)
@@ -358,35 +335,9 @@ static void loss(FILE *f, const struct report_loss *l)
 	bool bad = l->spans_lost || l->proc_lost || l->stack_overflow || l->stack_mismatch ||
 		   l->threads_full || l->tgids_full || l->split_bad || l->bio_lost ||
 		   l->bio_stale || l->bio_mapfull || l->bad_records;
-	char pct[FMT];
 
-	fprintf(f, "<p class=\"loss%s\"><b>lost:</b> %" PRIu64 " spans (ring buffer full)",
-		bad ? " bad" : "", l->spans_lost);
-	if (l->spans_lost && l->spans_produced)
-		fprintf(f, ", %s of %" PRIu64 " produced",
-			fmt_pct((double)l->spans_lost / (double)l->spans_produced, pct),
-			l->spans_produced);
-	if (l->proc_lost)
-		fprintf(f, ", %" PRIu64 " process events (ring buffer full)", l->proc_lost);
-	if (l->stack_overflow)
-		fprintf(f, ", %" PRIu64 " calls not timed (nested deeper than %d)",
-			l->stack_overflow, OT_STACK_DEPTH);
-	if (l->stack_mismatch)
-		fprintf(f, ", %" PRIu64 " unwinds (open calls skipped by longjmp/exceptions)",
-			l->stack_mismatch);
-	if (l->threads_full)
-		fprintf(f, ", %" PRIu64 " calls not timed (threads full)", l->threads_full);
-	if (l->tgids_full)
-		fprintf(f, ", %" PRIu64 " children not followed (tgids full)", l->tgids_full);
-	if (l->split_bad)
-		fprintf(f, ", %" PRIu64 " calls left out of the time split (did not add up)",
-			l->split_bad);
-	if (l->bio_lost || l->bio_stale || l->bio_mapfull)
-		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64
-			   " never completed (lost, or in flight at the end), %" PRIu64
-			   " unattributed", l->bio_lost, l->bio_stale, l->bio_mapfull);
-	if (l->bad_records)
-		fprintf(f, ", %" PRIu64 " bad records", l->bad_records);
+	fprintf(f, "<p class=\"loss%s\"><b>lost:</b> ", bad ? " bad" : "");
+	render__loss_text(f, l);
 	fputs("</p>\n</header>\n", f);
 }
 

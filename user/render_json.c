@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "errmode.h"
 #include "errnames.h"
 #include "hist.h"
 #include "jsonutil.h"
@@ -34,21 +35,6 @@
 #include "report_json.h"
 
 /* Counts and ns above LLONG_MAX (292 years of ns) are clamped. */
-static const char *error_mode_str(enum probe_error_mode m)
-{
-	switch (m) {
-	case PROBE_ERR_RET_LT0:
-		return "ret<0";
-	case PROBE_ERR_RET_EQ0:
-		return "ret==0";
-	case PROBE_ERR_RET_NE0:
-		return "ret!=0";
-	case PROBE_ERR_NONE:
-	default:
-		return "none";
-	}
-}
-
 /* Local until trend.c lands with trend__dir_name (same names, same order). */
 static const char *const trend_dir_names[] = { "unknown", "stable", "increasing", "decreasing" };
 
@@ -310,7 +296,7 @@ static json_t *op_json(const struct report_op *op, bool full, bool *ok)
 	put(j, "path", jstr(info ? info->path : NULL), ok);
 	put(j, "endbr_skipped", json_boolean(info && info->endbr_skipped), ok);
 	put(j, "ifunc", json_boolean(info && info->ifunc), ok);
-	put(j, "error_mode", json_string(error_mode_str(info ? info->error_mode :
+	put(j, "error_mode", json_string(errmode__name(info ? info->error_mode :
 							 PROBE_ERR_NONE)), ok);
 	put(j, "calls", ju64(op->calls), ok);
 	put(j, "rate", jreal(op->rate), ok);

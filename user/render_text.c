@@ -54,10 +54,7 @@ static uint64_t u64_of(double v)
 /* A fraction 0..1 as a percentage with 3 significant digits. */
 static const char *fmt_pct(double frac, char *buf)
 {
-	double pct = frac * 100.0;
-
-	snprintf(buf, FMT_LEN, "%.*f%%", pct < 9.995 ? 2 : pct < 99.95 ? 1 : 0, pct);
-	return buf;
+	return units__fmt_pct(frac, buf, FMT_LEN);
 }
 
 /* status is a raw wait status (as waitpid and the proc exit record give it). */
@@ -109,34 +106,8 @@ static void print_header(FILE *f, const struct report_meta *m)
 /* Always printed, "lost: 0 spans" included: silence about loss is a bug. */
 static void print_loss(FILE *f, const struct report_loss *l)
 {
-	char pct[FMT_LEN];
-
-	fprintf(f, "lost: %" PRIu64 " spans (ring buffer full)", l->spans_lost);
-	if (l->spans_lost && l->spans_produced)
-		fprintf(f, ", %s of %" PRIu64 " produced",
-			fmt_pct((double)l->spans_lost / (double)l->spans_produced, pct),
-			l->spans_produced);
-	if (l->proc_lost)
-		fprintf(f, ", %" PRIu64 " process events (ring buffer full)", l->proc_lost);
-	if (l->stack_overflow)
-		fprintf(f, ", %" PRIu64 " calls not timed (nested deeper than %d)",
-			l->stack_overflow, OT_STACK_DEPTH);
-	if (l->stack_mismatch)
-		fprintf(f, ", %" PRIu64 " unwinds (open calls skipped by longjmp/exceptions)",
-			l->stack_mismatch);
-	if (l->threads_full)
-		fprintf(f, ", %" PRIu64 " calls not timed (threads full)", l->threads_full);
-	if (l->tgids_full)
-		fprintf(f, ", %" PRIu64 " children not followed (tgids full)", l->tgids_full);
-	if (l->split_bad)
-		fprintf(f, ", %" PRIu64 " calls left out of the time split (did not add up)",
-			l->split_bad);
-	if (l->bio_lost || l->bio_stale || l->bio_mapfull)
-		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64
-			   " never completed (lost, or in flight at the end), %" PRIu64
-			   " unattributed", l->bio_lost, l->bio_stale, l->bio_mapfull);
-	if (l->bad_records)
-		fprintf(f, ", %" PRIu64 " bad records", l->bad_records);
+	fputs("lost: ", f);
+	render__loss_text(f, l);
 	fputc('\n', f);
 }
 

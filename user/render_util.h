@@ -87,6 +87,22 @@ static inline size_t ru_utf8_len(const unsigned char *s)
 #define RU_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD, for bytes that are not UTF-8 */
 
 /*
+ * Writes the entity of one of markup's five special characters (the same in
+ * HTML and XML: &#39; for the apostrophe) and returns 1; 0 for any other.
+ */
+static inline int ru_put_entity(FILE *f, unsigned char ch)
+{
+	static const char *const ent[] = {
+		['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+	};
+
+	if (ch >= sizeof(ent) / sizeof(ent[0]) || !ent[ch])
+		return 0;
+	fputs(ent[ch], f);
+	return 1;
+}
+
+/*
  * A copy of s with every byte that is not part of well-formed UTF-8
  * replaced by U+FFFD (malloc'd; NULL on ENOMEM).
  */

@@ -218,6 +218,8 @@ int render__csv(FILE *f, const struct report *r, const struct render_opts *o);
 int render__prom(FILE *f, const struct report *r, const struct render_opts *o);
 int render__html(FILE *f, const struct report *r, const struct render_opts *o);
 int render__perfetto(FILE *f, const struct report *r, const struct render_opts *o);
+/* What the loss line says after "lost:" ("0 spans (ring buffer full)[, ...]"), no newline. */
+void render__loss_text(FILE *f, const struct report_loss *l);
 /* Renders r in format fmt (FMT_*). */
 int render__report(FILE *f, int fmt, const struct report *r, const struct render_opts *o);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "errmode.h"
 #include "spans.h"
 
 struct spans {
@@ -99,20 +100,6 @@ static int cmp_start(const void *a, const void *b)
 	return x->depth < y->depth ? -1 : x->depth > y->depth;
 }
 
-static uint32_t is_error(const struct op_info *oi, int64_t ret)
-{
-	switch (oi->error_mode) {
-	case PROBE_ERR_RET_LT0:
-		return ret < 0;
-	case PROBE_ERR_RET_EQ0:
-		return ret == 0;
-	case PROBE_ERR_RET_NE0:
-		return ret != 0;
-	default:
-		return 0;
-	}
-}
-
 int spans__export(const struct spans *s, uint64_t t0_ns, const struct op_info *ops, size_t nops,
 		  struct report_span **out, size_t *n)
 {
@@ -142,7 +129,7 @@ int spans__export(const struct spans *s, uint64_t t0_ns, const struct op_info *o
 			.iowait_ns = sp->iowait_ns, .offcpu_ns = sp->offcpu_ns,
 			.nvcsw = sp->nvcsw, .nivcsw = sp->nivcsw,
 			.minflt = sp->minflt, .majflt = sp->majflt,
-			.error = is_error(&ops[sp->op_id], sp->ret),
+			.error = errmode__failed(ops[sp->op_id].error_mode, sp->ret, NULL),
 		};
 	}
 	qsort(*out, k, sizeof(**out), cmp_start);

@@ -204,6 +204,17 @@ char *units__fmt_count(double v, char *buf, size_t len)
 }
 
 /* "512 B", then "1.50 KiB" .. "16.0 EiB" (powers of 1024). */
+char *units__fmt_pct(double frac, char *buf, size_t len)
+{
+	double pct = frac * 100.0;
+
+	if (!isfinite(pct))
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%.*f%%", fabs(pct) < 9.995 ? 2 : fabs(pct) < 99.95 ? 1 : 0, pct);
+	return buf;
+}
+
 char *units__fmt_bytes(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const sfx[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };

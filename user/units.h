@@ -21,6 +21,9 @@ int units__parse_duration(const char *s, uint64_t default_unit_ns, uint64_t *ns)
 char *units__fmt_ns(uint64_t ns, char *buf, size_t len);
 /* Formats a count with k/M/G suffixes past 10000 ("12.3k"); returns buf. */
 char *units__fmt_count(double v, char *buf, size_t len);
+/* Formats a fraction as a percentage with 3 significant digits at most
+ * ("0.52%", "12.3%", "100%"; "?" when not finite); returns buf. */
+char *units__fmt_pct(double frac, char *buf, size_t len);
 /* Formats bytes with KiB/MiB/GiB; returns buf. */
 char *units__fmt_bytes(uint64_t bytes, char *buf, size_t len);
 
