@@ -71,6 +71,9 @@ struct ot_frame {
 	__u32 has_acct; /* the acct snapshot below is valid */
 	__u64 oncpu_ns, runq_ns, iowait_ns, offcpu_ns;
 	__u32 nvcsw, nivcsw, minflt, majflt; /* task counters, truncated: deltas fit */
+	__u32 sampled_out; /* --sample: this call is not recorded (its time still
+			    * counts as child time of the frame below) */
+	__u32 pad;
 };
 
 /* Per-thread stack of open ops.  depth may exceed OT_STACK_DEPTH: deeper
@@ -79,6 +82,9 @@ struct ot_stack {
 	__u32 depth;
 	__u32 pad;
 	struct ot_frame f[OT_STACK_DEPTH];
+	/* --sample N: calls left until the next recorded one, per op slot
+	 * (op_id % OT_SAMPLE_SLOTS); 0 = not started (a random phase). */
+	__u16 sample_left[OT_SAMPLE_SLOTS];
 };
 
 /* tid -> open ops.  Not preallocated: memory follows the traced threads, and

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * ops.bpf.c - operation spans: one uprobe and one uretprobe program serve
- * every traced function.  The op id and the op's byte-count source travel
+ * every traced function, and one USDT program every USDT probe.  The op id and the op's byte-count source travel
  * in the BPF attach cookie (bpf/optrace.h), so attaching N functions needs
  * no per-op map and no lookup per call.
  *
@@ -16,6 +16,7 @@
  */
 #define OT_DEFINE_MAPS
 #include "maps.bpf.h"
+#include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -29,6 +30,23 @@ const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
 /* Time split and fault/switch counts per call (sched.bpf.c's accounting). */
 const volatile bool targ_split = true;
+
+/* --sample N: record one call in N per thread and op (0 or 1: every call). */
+const volatile __u32 targ_sample = 1;
+
+/* --cgroup: record only tasks under the cgroup in cgroup_filter[0]. */
+const volatile bool targ_cgroup = false;
+
+/* Record calls of every process (--cgroup without -p or a command):
+ * the cgroup check alone decides. */
+const volatile bool targ_all_tgids = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 /* A zeroed stack to insert from: struct ot_stack is too large for the
  * 512-byte BPF stack, and map values may come from .rodata. */
@@ -104,30 +122,142 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts, stru
 	return false;
 }
 
-static __always_inline int op_enter(struct pt_regs *ctx)
+/*
+ * Is the current call to be recorded at all: its process is traced (or
+ * every process is, with --cgroup alone) and, with --cgroup, the task is
+ * inside that cgroup v2 subtree.
+ */
+static __always_inline bool op_traced(__u32 tgid)
+{
+	if (!targ_all_tgids && !ot_tgid_traced(tgid))
+		return false;
+	/* 1: under the cgroup; 0: not; < 0: map empty (nothing matches). */
+	if (targ_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
+	return true;
+}
+
+/* The thread's op stack, created empty if missing; NULL when the map is full. */
+static __always_inline struct ot_stack *stack_get(__u32 tid)
+{
+	struct ot_stack *st = bpf_map_lookup_elem(&thread_stacks, &tid);
+
+	if (st)
+		return st;
+	if (bpf_map_update_elem(&thread_stacks, &tid, &zero_stack, BPF_NOEXIST) &&
+	    !(st = bpf_map_lookup_elem(&thread_stacks, &tid))) {
+		ot_count(OT_CNT_THREADS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&thread_stacks, &tid);
+}
+
+/*
+ * --sample N: is this call of op_id on this thread one to record?  A
+ * per-thread countdown per op slot: exactly one call in N is recorded (so
+ * scaled counts are off by less than N per thread and op), starting at a
+ * random phase so that threads do not all pick the same calls.  A plain
+ * array slot, no helper call but the first time.
+ */
+static __always_inline bool sample_hit(struct ot_stack *st, __u32 op_id)
+{
+	__u16 *left;
+
+	if (targ_sample <= 1)
+		return true;
+	left = &st->sample_left[op_id & (OT_SAMPLE_SLOTS - 1)];
+	if (*left == 0)
+		*left = 1 + bpf_get_prandom_u32() % targ_sample;
+	if (--*left)
+		return false;
+	*left = targ_sample;
+	return true;
+}
+
+/* Reserves and fills the fields every span has; NULL (counted) when the ring is full. */
+static __always_inline struct ot_span *span_reserve(__u64 *nspans)
+{
+	struct ot_counters *cnt;
+	struct ot_span *sp;
+	__u32 zero = 0;
+
+	cnt = bpf_map_lookup_elem(&counters, &zero);
+	if (cnt)
+		*nspans = ++cnt->c[OT_CNT_SPANS];
+	sp = bpf_ringbuf_reserve(&events, sizeof(*sp), 0);
+	if (!sp)
+		ot_count(OT_CNT_SPANS_LOST);
+	return sp;
+}
+
+/*
+ * The fill level is checked on every WAKEUP_CHECK_EVERY-th span of a CPU,
+ * not on each: the query is a helper call per record, and between two
+ * checks at most that many records per CPU (a few KiB) land past the
+ * threshold before the consumer is woken.
+ */
+static __always_inline void span_submit(struct ot_span *sp, __u64 nspans)
+{
+	__u64 wake = BPF_RB_NO_WAKEUP;
+
+	if (!(nspans & (WAKEUP_CHECK_EVERY - 1)) &&
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
+		wake = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(sp, wake);
+}
+
+/*
+ * A counted call (OT_KIND_COUNT): one span with no duration, at the
+ * thread's current depth.  rc and bytes as the probe gives them.
+ */
+static __always_inline int op_count(__u32 op_id, __s64 rc, bool has_bytes, __u64 bytes)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), nspans = 0;
+	__u32 tid = (__u32)pid_tgid;
+	struct ot_stack *st;
+	struct ot_span *sp;
+
+	if (!op_traced(pid_tgid >> 32))
+		return 0;
+	st = stack_get(tid);
+	if (!st || !sample_hit(st, op_id))
+		return 0;
+	sp = span_reserve(&nspans);
+	if (!sp)
+		return 0;
+	__builtin_memset(sp, 0, sizeof(*sp));
+	sp->kind = OT_EV_SPAN;
+	sp->op_id = op_id;
+	sp->tgid = pid_tgid >> 32;
+	sp->tid = tid;
+	sp->start_ns = bpf_ktime_get_ns();
+	sp->ret = rc;
+	sp->depth = st->depth;
+	sp->weight = targ_sample > 1 ? targ_sample : 1;
+	sp->flags = OT_SPAN_F_COUNT;
+	if (has_bytes) {
+		sp->bytes = bytes;
+		sp->flags |= OT_SPAN_F_BYTES;
+	}
+	span_submit(sp, nspans);
+	return 0;
+}
+
+/* Opens op_id on the current thread (a uprobe entry or a USDT begin probe). */
+static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	__u64 cookie = bpf_get_attach_cookie(ctx);
-	__u32 bytes_src = (cookie >> OT_COOKIE_BYTES_SHIFT) & OT_COOKIE_BYTES_MASK;
 	struct ot_stack *st;
 	struct ot_frame *f;
 	__u32 d;
 
-	if (!ot_tgid_traced(pid_tgid >> 32))
+	if (!op_traced(pid_tgid >> 32))
 		return 0;
 
-	st = bpf_map_lookup_elem(&thread_stacks, &tid);
-	if (!st) {
-		if (bpf_map_update_elem(&thread_stacks, &tid, &zero_stack, BPF_NOEXIST) &&
-		    !(st = bpf_map_lookup_elem(&thread_stacks, &tid))) {
-			ot_count(OT_CNT_THREADS_FULL);
-			return 0;
-		}
-		st = bpf_map_lookup_elem(&thread_stacks, &tid);
-		if (!st)
-			return 0;
-	}
+	st = stack_get(tid);
+	if (!st)
+		return 0;
 
 	d = st->depth;
 	st->depth = d + 1;
@@ -136,11 +266,12 @@ static __always_inline int op_enter(struct pt_regs *ctx)
 		return 0;
 	}
 	f = &st->f[d];
-	f->op_id = cookie & OT_COOKIE_OP_MASK;
+	f->op_id = op_id;
 	f->child_ns = 0;
-	f->bytes = bytes_src && bytes_src != OT_BYTES_RET ? read_arg(ctx, bytes_src) : 0;
+	f->bytes = bytes;
 	f->has_acct = 0;
-	if (targ_split) {
+	f->sampled_out = !sample_hit(st, op_id);
+	if (targ_split && !f->sampled_out) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		struct ot_thread_state *ts;
 		struct ot_acct a;
@@ -225,25 +356,24 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	sp->flags |= OT_SPAN_F_SPLIT;
 }
 
-static __always_inline int op_exit(struct pt_regs *ctx)
+/* Where op_exit takes the span's byte count from. */
+#define EXIT_BYTES_NONE	 0
+#define EXIT_BYTES_FRAME 1 /* captured at entry */
+#define EXIT_BYTES_GIVEN 2 /* the bytes argument (return value, USDT end argument) */
+
+/*
+ * Closes op_id on the current thread (a uretprobe, or a USDT end probe):
+ * pops its frame and emits the span.  now: the clock read first thing.
+ */
+static __always_inline int op_exit(__u64 now, __u32 op_id, __s64 rc, __u32 bytes_mode, __u64 bytes)
 {
-	__u64 now = bpf_ktime_get_ns();
-	__u64 rc = PT_REGS_RC(ctx);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	__u64 cookie = bpf_get_attach_cookie(ctx);
-	__u32 op_id = cookie & OT_COOKIE_OP_MASK;
-	__u32 bytes_src = (cookie >> OT_COOKIE_BYTES_SHIFT) & OT_COOKIE_BYTES_MASK;
 	struct ot_stack *st;
 	struct ot_frame *f;
 	struct ot_span *sp;
-	struct ot_counters *cnt;
-	__u64 dur, nspans = 0, wake = BPF_RB_NO_WAKEUP;
-	__u32 top, d, i, zero = 0;
-
-	/* Load rax once, up front, so clang cannot fold it with other ctx
-	 * loads into a computed-offset load (see read_arg). */
-	asm volatile("" : "+r"(rc));
+	__u64 dur, nspans = 0;
+	__u32 top, d, i;
 
 	st = bpf_map_lookup_elem(&thread_stacks, &tid);
 	if (!st || st->depth == 0)
@@ -262,6 +392,7 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	 * this op's frame from the top, then pop it and everything above it,
 	 * counting the frames skipped.  No frame (the entry was never seen):
 	 * leave the stack alone.  Indexes are masked for the verifier.
+	 * (A USDT end probe without its begin pairs the same way.)
 	 */
 	for (i = 1; i <= OT_STACK_DEPTH; i++) {
 		if (i > top)
@@ -279,15 +410,12 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	dur = now - f->start_ns;
 	if (d > 0)
 		st->f[(d - 1) & (OT_STACK_DEPTH - 1)].child_ns += dur;
-
-	cnt = bpf_map_lookup_elem(&counters, &zero);
-	if (cnt)
-		nspans = ++cnt->c[OT_CNT_SPANS];
-	sp = bpf_ringbuf_reserve(&events, sizeof(*sp), 0);
-	if (!sp) {
-		ot_count(OT_CNT_SPANS_LOST);
+	if (f->sampled_out)
 		return 0;
-	}
+
+	sp = span_reserve(&nspans);
+	if (!sp)
+		return 0;
 	sp->kind = OT_EV_SPAN;
 	sp->op_id = op_id;
 	sp->tgid = pid_tgid >> 32;
@@ -297,12 +425,13 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	sp->child_ns = f->child_ns;
 	sp->ret = rc;
 	sp->depth = d;
+	sp->weight = targ_sample > 1 ? targ_sample : 1;
 	sp->flags = 0;
 	sp->bytes = 0;
-	if (bytes_src == OT_BYTES_RET) {
-		sp->bytes = rc;
+	if (bytes_mode == EXIT_BYTES_GIVEN) {
+		sp->bytes = bytes;
 		sp->flags |= OT_SPAN_F_BYTES;
-	} else if (bytes_src) {
+	} else if (bytes_mode == EXIT_BYTES_FRAME) {
 		sp->bytes = f->bytes;
 		sp->flags |= OT_SPAN_F_BYTES;
 	}
@@ -316,30 +445,68 @@ static __always_inline int op_exit(struct pt_regs *ctx)
 	sp->majflt = 0;
 	if (targ_split)
 		span_split(sp, f, tid, now);
-
-	/*
-	 * The fill level is checked on every WAKEUP_CHECK_EVERY-th span of a
-	 * CPU, not on each: the query is a helper call per record, and
-	 * between two checks at most that many records per CPU (a few KiB)
-	 * land past the threshold before the consumer is woken.
-	 */
-	if (!(nspans & (WAKEUP_CHECK_EVERY - 1)) &&
-	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes)
-		wake = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(sp, wake);
+	span_submit(sp, nspans);
 	return 0;
+}
+
+static __always_inline __u32 cookie_kind(__u64 cookie)
+{
+	return (cookie >> OT_COOKIE_KIND_SHIFT) & OT_COOKIE_KIND_MASK;
+}
+
+static __always_inline __u32 cookie_bytes(__u64 cookie)
+{
+	return (cookie >> OT_COOKIE_BYTES_SHIFT) & OT_COOKIE_BYTES_MASK;
+}
+
+static __always_inline int uprobe_enter(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 op_id = cookie & OT_COOKIE_OP_MASK, src = cookie_bytes(cookie);
+	__u64 bytes = src && src != OT_BYTES_RET ? read_arg(ctx, src) : 0;
+
+	if (cookie_kind(cookie) == OT_KIND_COUNT)
+		return op_count(op_id, 0, src && src != OT_BYTES_RET, bytes);
+	return op_enter(op_id, bytes);
+}
+
+static __always_inline int uprobe_exit(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 rc = PT_REGS_RC(ctx);
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	__u32 src = cookie_bytes(cookie);
+
+	/* Load rax once, up front, so clang cannot fold it with other ctx
+	 * loads into a computed-offset load (see read_arg). */
+	asm volatile("" : "+r"(rc));
+	return op_exit(now, cookie & OT_COOKIE_OP_MASK, rc,
+		       src == OT_BYTES_RET ? EXIT_BYTES_GIVEN :
+		       src		   ? EXIT_BYTES_FRAME :
+					     EXIT_BYTES_NONE,
+		       rc);
+}
+
+/* USDT argument n (1-based, as in bytes=argN); 0 when absent or unreadable. */
+static __always_inline __u64 usdt_arg(struct pt_regs *ctx, __u32 n)
+{
+	long v = 0;
+
+	if (n == 0 || n > BPF_USDT_MAX_ARG_CNT || bpf_usdt_arg(ctx, n - 1, &v))
+		return 0;
+	return v;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(handle_op_enter)
 {
-	return op_enter(ctx);
+	return uprobe_enter(ctx);
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(handle_op_exit)
 {
-	return op_exit(ctx);
+	return uprobe_exit(ctx);
 }
 
 /* Same programs for uprobe_multi links; the loader sets their expected
@@ -347,11 +514,33 @@ int BPF_KRETPROBE(handle_op_exit)
 SEC("uprobe")
 int BPF_KPROBE(handle_op_enter_multi)
 {
-	return op_enter(ctx);
+	return uprobe_enter(ctx);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(handle_op_exit_multi)
 {
-	return op_exit(ctx);
+	return uprobe_exit(ctx);
+}
+
+/*
+ * Every USDT probe (libbpf's USDT support: it decodes the arguments' note
+ * specs; the op's cookie is the USDT cookie).  The kind says whether the
+ * probe opens an op, closes one or is counted on its own.
+ */
+SEC("usdt")
+int handle_usdt(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u64 cookie = bpf_usdt_cookie(ctx);
+	__u32 op_id = cookie & OT_COOKIE_OP_MASK, kind = cookie_kind(cookie);
+	__u32 bsrc = cookie_bytes(cookie);
+	__u32 esrc = (cookie >> OT_COOKIE_ERRARG_SHIFT) & OT_COOKIE_ERRARG_MASK;
+
+	if (kind == OT_KIND_BEGIN)
+		return op_enter(op_id, 0);
+	if (kind == OT_KIND_END)
+		return op_exit(now, op_id, usdt_arg(ctx, esrc),
+			       bsrc ? EXIT_BYTES_GIVEN : EXIT_BYTES_NONE, usdt_arg(ctx, bsrc));
+	return op_count(op_id, usdt_arg(ctx, esrc), bsrc != 0, usdt_arg(ctx, bsrc));
 }

@@ -35,6 +35,28 @@
 #define OT_BYTES_NONE 0 /* 1..6: argument N at entry */
 #define OT_BYTES_RET  7 /* the return value */
 
+/*
+ * USDT ops: which probe argument (1..12, 0 = none) stands for the return
+ * value that error= tests (cookie bits 36..39).  For USDT kinds the bytes
+ * field (bits 32..35) is a USDT argument number too (1..12), read at the
+ * end probe (or at the only probe of a counted one).
+ */
+#define OT_COOKIE_ERRARG_SHIFT 36
+#define OT_COOKIE_ERRARG_MASK  0xfULL
+
+/* What the probe carrying the cookie does (cookie bits 40..43). */
+#define OT_COOKIE_KIND_SHIFT 40
+#define OT_COOKIE_KIND_MASK  0xfULL
+#define OT_KIND_CALL  0 /* uprobe entry / uretprobe pair: a timed call */
+#define OT_KIND_COUNT 1 /* one probe, counted, not timed (,count or a lone USDT probe) */
+#define OT_KIND_BEGIN 2 /* USDT probe that opens an op on the thread */
+#define OT_KIND_END   3 /* USDT probe that closes the op the matching BEGIN opened */
+
+/* Most calls one sampled span can stand for (--sample N, N <= this). */
+#define OT_SAMPLE_MAX 65535
+/* Sampling counters per thread: an op uses slot op_id % OT_SAMPLE_SLOTS. */
+#define OT_SAMPLE_SLOTS 64
+
 /* traced_tgids map values */
 #define OT_TGID_FOLLOW 0x1 /* children of this process are traced too */
 
@@ -48,6 +70,7 @@
 #define OT_SPAN_F_SPLIT 0x1 /* oncpu/runq/iowait/offcpu fields are valid */
 #define OT_SPAN_F_BYTES 0x2 /* bytes field is valid */
 #define OT_SPAN_F_FAULTS 0x4 /* minflt/majflt/nvcsw/nivcsw are valid */
+#define OT_SPAN_F_COUNT 0x8 /* a counted call (OT_KIND_COUNT): no duration, no split */
 
 struct ot_span {
 	__u32 kind; /* OT_EV_SPAN */
@@ -59,7 +82,8 @@ struct ot_span {
 	__u64 child_ns; /* part of dur_ns spent in nested traced ops */
 	__s64 ret;	/* return value (rax) */
 	__u64 bytes;	/* from the op's bytes= source, if OT_SPAN_F_BYTES */
-	__u32 depth;	/* 0 = outermost traced op on this thread */
+	__u16 depth;	/* 0 = outermost traced op on this thread */
+	__u16 weight;	/* calls this span stands for (--sample N: N); 0 means 1 */
 	__u32 flags;	/* OT_SPAN_F_* */
 	/* Time split, valid with OT_SPAN_F_SPLIT (filled by scheduler accounting). */
 	__u64 oncpu_ns;

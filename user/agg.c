@@ -169,35 +169,44 @@ static struct op_stats *stats_get(struct agg *a, uint32_t pid, uint32_t op)
 	return a->last = s;
 }
 
-static void window_add_err(struct op_window *w, int64_t code)
+static void window_add_err(struct op_window *w, int64_t code, uint64_t n)
 {
-	w->errors++;
+	w->errors += n;
 	for (uint32_t i = 0; i < w->nerrs; i++) {
 		if (w->errs[i].code == code) {
-			w->errs[i].count++;
+			w->errs[i].count += n;
 			return;
 		}
 	}
 	if (w->nerrs < AGG_MAX_ERRCODES)
-		w->errs[w->nerrs++] = (struct err_count){ .code = code, .count = 1 };
+		w->errs[w->nerrs++] = (struct err_count){ .code = code, .count = n };
 	else
-		w->errs_other++;
+		w->errs_other += n;
 }
 
+/*
+ * A sampled span (--sample N) stands for `weight` calls: counts, errors,
+ * bytes and the latency histogram are scaled by it; the time split and
+ * the fault/switch counts are per-call averages and take it once.  A
+ * counted call (OT_SPAN_F_COUNT) has no duration: counts only.
+ */
 static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const struct ot_span *sp,
 		      int is_err, int64_t code)
 {
-	int err = hist__add(&w->lat, dur);
+	uint64_t n = sp->weight ? sp->weight : 1;
+	int err = 0;
 
+	if (!(sp->flags & OT_SPAN_F_COUNT))
+		err = hist__add_n(&w->lat, dur, n);
 	if (err)
 		return err;
-	w->calls++;
-	w->self_ns += self;
+	w->calls += n;
+	w->self_ns += self * n;
 	/* A negative byte count (read() returning -1) is an error, not a size. */
 	if ((sp->flags & OT_SPAN_F_BYTES) && (int64_t)sp->bytes >= 0)
-		w->bytes += sp->bytes;
+		w->bytes += sp->bytes * n;
 	if (is_err)
-		window_add_err(w, code);
+		window_add_err(w, code, n);
 	if (sp->flags & OT_SPAN_F_SPLIT)
 		err = split__add_call(&w->split, sp->dur_ns, sp->oncpu_ns, sp->runq_ns, sp->iowait_ns,
 				      sp->offcpu_ns);
@@ -233,8 +242,8 @@ int agg__add_span(struct agg *a, const struct ot_span *sp)
 	err = window_add(&s->total, dur, self, sp, is_err, code);
 	if (!err)
 		err = window_add(&s->iv, dur, self, sp, is_err, code);
-	if (sp->depth + 1 > s->max_depth)
-		s->max_depth = sp->depth + 1;
+	if ((uint64_t)sp->depth + 1 > s->max_depth)
+		s->max_depth = (uint64_t)sp->depth + 1;
 	a->pids[s->pid_idx].spans++;
 	return err;
 }

@@ -32,6 +32,8 @@ struct op_info {
 	bool endbr_skipped;
 	bool ifunc;
 	uint8_t insn_class; /* enum calib_class of the probed instruction */
+	bool counted;	    /* counted, not timed (,count; a lone USDT probe): no latency */
+	uint32_t sample_every; /* --sample N: counts are scaled from 1 call in N; 0/1: all */
 };
 
 #define AGG_MAX_ERRCODES 16 /* distinct error codes kept per (pid, op); the rest count as "other" */

@@ -29,6 +29,8 @@ enum {
 	OPT_SPANS,
 	OPT_LISTEN,
 	OPT_MAX_SERIES,
+	OPT_SAMPLE,
+	OPT_CGROUP,
 };
 
 static const struct option trace_opts[] = {
@@ -53,6 +55,8 @@ static const struct option trace_opts[] = {
 	{ "spans", required_argument, NULL, OPT_SPANS },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -76,7 +80,10 @@ void cli__trace_usage(FILE *f)
 "  -p, --pid PID[,PID...]   trace these running processes (all their threads)\n"
 "  -u, --probe PROBE        an operation to time; repeatable. PROBE is\n"
 "                           BINARY:FUNC[,name=LABEL][,category=CAT]\n"
-"                             [,error=ret<0|ret==0|ret!=0|none][,bytes=argN|ret]\n"
+"                             [,error=ret<0|ret==0|ret!=0|none][,bytes=argN|ret][,count]\n"
+"                           or usdt:BINARY:PROVIDER:NAME[..END] (USDT probes; a\n"
+"                           pair is one op; error=argN!=0, bytes=argN of END)\n"
+"                           or marks:BINARY[:GLOB] (include/optrace.h markers)\n"
 "                           BINARY: a path, a library (libc, libssl) or a program\n"
 "                           name; FUNC: a symbol or a glob (handle_*)\n"
 "  -d, --duration DUR       stop after DUR (10, 10s, 500ms, 2m); default: until\n"
@@ -89,6 +96,10 @@ void cli__trace_usage(FILE *f)
 "      --alert-log FILE     append fired alerts to FILE as JSON lines\n"
 "      --exit-on-alert      stop at the first critical alert and exit 1\n"
 "      --max-series N       -f prom: at most N (pid, op) label sets (default 1000)\n"
+"      --sample N           record 1 call in N per thread and op (decided in BPF);\n"
+"                           counts are scaled by N and reports say so\n"
+"      --cgroup PATH        record only tasks inside this cgroup v2 directory\n"
+"                           (and its subtree), e.g. a container's or a service's\n"
 "      --spans N            keep the N slowest calls with their time split for\n"
 "                           the perfetto timeline and records (default 1000)\n"
 "      --follow             also trace children forked after the start (default\n"
@@ -320,6 +331,19 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 				err = -EINVAL;
 			}
 			cfg->listen = optarg;
+			break;
+		case OPT_SAMPLE:
+			errno = 0;
+			mib = strtol(optarg, &end, 10);
+			if (errno || *end || mib < 1 || mib > OT_SAMPLE_MAX) {
+				pr_err("bad --sample '%s': expected 1..%d (record 1 call in N)", optarg,
+				       OT_SAMPLE_MAX);
+				err = -EINVAL;
+			}
+			cfg->sample_every = (uint32_t)mib;
+			break;
+		case OPT_CGROUP:
+			cfg->cgroup_path = optarg;
 			break;
 		case OPT_MAX_SERIES:
 			errno = 0;

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "binpath.h"
 #include "probes.h"
+#include "usdt.h"
 
 #define NAME_COLUMN_MAX 40 /* longer (C++) names push the other columns right */
 
@@ -38,7 +39,9 @@ static void list_usage(FILE *f)
 	      "\n"
 	      "List the functions that can be traced (-u BINARY:FUNC): name, address,\n"
 	      "size and flags (ifunc: dispatched at load time, the tracer probes the\n"
-	      "implementation; endbr64: the probe goes after the CET landing pad).\n"
+	      "implementation; endbr64: the probe goes after the CET landing pad),\n"
+	      "then the file's USDT probes (-u usdt:BINARY:PROVIDER:NAME) and\n"
+	      "include/optrace.h markers (-u marks:BINARY).\n"
 	      "\n"
 	      "  BINARY     a path, a library short name (libc, libssl) or a program on $PATH\n"
 	      "  PID        every ELF file the process has mapped executable\n"
@@ -48,7 +51,8 @@ static void list_usage(FILE *f)
 	      "Examples:\n"
 	      "  optrace list /usr/bin/python3 'PyEval*'\n"
 	      "  optrace list 4242 'handle_*'\n"
-	      "  optrace list libc 'str*'\n",
+	      "  optrace list libc 'str*'\n"
+	      "  optrace list /usr/bin/python3.11 'python:*'   (USDT probes)\n",
 	      f);
 }
 
@@ -93,9 +97,70 @@ static char *probe_binary_hint(const char *path, const pid_t *pids, size_t npids
 	return strdup(path);
 }
 
+static bool usdt_find_mark(const struct usdt_notes *notes)
+{
+	for (size_t i = 0; i < notes->n; i++)
+		if (!strcmp(notes->v[i].provider, USDT_MARK_PROVIDER))
+			return true;
+	return false;
+}
+
 static bool name_matches(const char *name, const char *glob)
 {
 	return !glob || !fnmatch(glob, name, 0);
+}
+
+/*
+ * Prints the USDT probes of path whose "PROVIDER:NAME" (or NAME) matches
+ * glob, one line per name (call sites counted), include/optrace.h markers
+ * with the op they make.  Returns the number of names printed.
+ */
+static size_t list_usdt(const char *path, const char *glob, bool gap)
+{
+	struct usdt_notes notes;
+	size_t i, j, n = 0;
+
+	if (usdt__load(path, &notes) || !notes.n)
+		return 0;
+	for (i = 0; i < notes.n; i++) {
+		const struct usdt_note *u = &notes.v[i];
+		char *full = NULL, *cat = NULL, *name = NULL;
+		size_t sites = 0;
+		bool first = true;
+
+		for (j = 0; j < notes.n; j++) {
+			if (!strcmp(notes.v[j].provider, u->provider) &&
+			    !strcmp(notes.v[j].name, u->name)) {
+				first &= j >= i;
+				sites++;
+			}
+		}
+		if (!first || asprintf(&full, "%s:%s", u->provider, u->name) < 0)
+			continue;
+		if (glob && fnmatch(glob, full, 0) && fnmatch(glob, u->name, 0)) {
+			free(full);
+			continue;
+		}
+		if (!n++)
+			printf("%s# USDT probes of %s (use -u usdt:%s:PROVIDER:NAME[..END]%s)\n",
+			       gap ? "\n" : "", path, path,
+			       usdt_find_mark(&notes) ? "; markers: -u marks:BINARY" : "");
+		printf("%-40s  %zu site%s  args: %s", full, sites, sites == 1 ? "" : "s",
+		       *u->args ? u->args : "none");
+		if (!strcmp(u->provider, USDT_MARK_PROVIDER) &&
+		    usdt__split_mark(u->name, &cat, &name) != USDT_MARK_NONE)
+			printf("  (marker: op %s, category %s)", name, cat);
+		if (u->sema)
+			printf("  semaphore");
+		putchar('\n');
+		free(full);
+		free(cat);
+		free(name);
+	}
+	if (n)
+		printf("# %zu USDT probes\n", n);
+	usdt__free(&notes);
+	return n;
 }
 
 /*
@@ -115,9 +180,10 @@ static int list_file(const char *path, const char *glob, const pid_t *pids, size
 	if (ret)
 		return ret;
 	for (i = 0; i < funcs.n; i++) {
-		int len = (int)strlen(funcs.v[i].name);
+		const struct elf_func *f = &funcs.v[i];
+		int len = (int)strlen(f->demangled ? f->demangled : f->name);
 
-		if (!name_matches(funcs.v[i].name, glob))
+		if (!name_matches(f->name, glob) && !(f->demangled && name_matches(f->demangled, glob)))
 			continue;
 		n++;
 		if (len > width)
@@ -132,9 +198,10 @@ static int list_file(const char *path, const char *glob, const pid_t *pids, size
 	for (i = 0; i < funcs.n; i++) {
 		const struct elf_func *f = &funcs.v[i];
 
-		if (!name_matches(f->name, glob))
+		if (!name_matches(f->name, glob) && !(f->demangled && name_matches(f->demangled, glob)))
 			continue;
-		printf("%-*s  0x%-10llx %8llu%s%s\n", width, f->name, (unsigned long long)f->vaddr,
+		printf("%-*s  0x%-10llx %8llu%s%s\n", width, f->demangled ? f->demangled : f->name,
+		       (unsigned long long)f->vaddr,
 		       (unsigned long long)f->size, f->is_ifunc ? "  ifunc" : "",
 		       f->endbr ? "  endbr64" : "");
 	}
@@ -144,6 +211,7 @@ static int list_file(const char *path, const char *glob, const pid_t *pids, size
 		printf("# %zu functions\n", n);
 out:
 	elfsym__free(&funcs);
+	n += list_usdt(path, glob, n > 0 || gap);
 	return (int)n;
 }
 

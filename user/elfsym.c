@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "elfsym.h"
 
 #if defined(__x86_64__)
@@ -270,6 +271,7 @@ static int build_funcs(struct elf_file *ef, struct raw_sym *raw, size_t nraw,
 		if ((hidden && has_default) || elf_file__vaddr_to_off(ef, raw[i].vaddr, &off))
 			continue;
 		f->name = strndup(raw[i].name, raw[i].len);
+		f->demangled = f->name ? demangle__name(f->name) : NULL;
 		if (!f->name)
 			return -ENOMEM;
 		f->vaddr = raw[i].vaddr;
@@ -312,8 +314,10 @@ void elfsym__free(struct elf_funcs *funcs)
 
 	if (!funcs)
 		return;
-	for (i = 0; i < funcs->n; i++)
+	for (i = 0; i < funcs->n; i++) {
 		free(funcs->v[i].name);
+		free(funcs->v[i].demangled);
+	}
 	free(funcs->v);
 	funcs->v = NULL;
 	funcs->n = 0;
@@ -356,4 +360,33 @@ const struct elf_func *elfsym__by_vaddr(const struct elf_funcs *funcs, uint64_t 
 		}
 	}
 	return best;
+}
+
+bool elfsym__has_section(const char *path, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	bool found = false;
+	Elf *elf;
+	int fd;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && !elf_getshdrstrndx(elf, &shstrndx)) {
+		while (!found && (scn = elf_nextscn(elf, scn))) {
+			GElf_Shdr sh;
+			const char *n;
+
+			if (gelf_getshdr(scn, &sh) && (n = elf_strptr(elf, shstrndx, sh.sh_name)))
+				found = !strcmp(n, name);
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return found;
 }

@@ -10,11 +10,13 @@
 #ifndef OPTRACE_ELFSYM_H
 #define OPTRACE_ELFSYM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct elf_func {
 	char *name;	   /* symbol name as stored (mangled for C++) */
+	char *demangled;   /* C++/Rust: the readable name (demangle.h), else NULL */
 	uint64_t vaddr;	   /* st_value */
 	uint64_t size;	   /* st_size (0 for some assembler functions) */
 	uint64_t file_off; /* file offset of the first instruction */
@@ -48,5 +50,8 @@ int elfsym__vaddr_to_off(const char *path, uint64_t vaddr, uint64_t *off);
 
 /* The function whose [vaddr, vaddr+size) holds vaddr, preferring a global name; NULL if none. */
 const struct elf_func *elfsym__by_vaddr(const struct elf_funcs *funcs, uint64_t vaddr);
+
+/* Does the ELF file at path have a section called name?  False when unreadable. */
+bool elfsym__has_section(const char *path, const char *name);
 
 #endif

@@ -26,6 +26,7 @@
 #include "elfsym.h"
 #include "optrace.h"
 #include "probes.h"
+#include "usdt.h"
 
 static const char *const error_modes[] = {
 	[PROBE_ERR_NONE] = "none",
@@ -71,7 +72,26 @@ void probe_spec__free(struct probe_spec *spec)
 	free(spec->func);
 	free(spec->label);
 	free(spec->category);
+	free(spec->provider);
+	free(spec->end_name);
 	memset(spec, 0, sizeof(*spec));
+}
+
+/* Parses N (1..12) of "argN" at s; *rest: what follows.  False if none. */
+static bool parse_argn(const char *s, unsigned *n, const char **rest)
+{
+	unsigned v = 0;
+	int digits = 0;
+
+	while (*s >= '0' && *s <= '9' && digits < 3) {
+		v = v * 10 + (unsigned)(*s++ - '0');
+		digits++;
+	}
+	if (!digits || v < 1 || v > 12)
+		return false;
+	*n = v;
+	*rest = s;
+	return true;
 }
 
 /* Applies one "key=value" option (opt is modified in place). */
@@ -81,17 +101,25 @@ static int parse_option(char *opt, struct probe_spec *spec, unsigned *seen, char
 	static const char *const keys[] = { "name", "category", "error", "bytes" };
 	const size_t nkeys = sizeof(keys) / sizeof(keys[0]);
 	char *eq = strchr(opt, '='), *val = eq ? eq + 1 : NULL;
+	bool usdt = spec->kind != SPEC_FUNC;
 	size_t k, m;
 
 	if (!*opt)
 		return bad_spec(err, errlen, spec->text, "empty option (stray ',')");
+	if (!strcmp(opt, "count")) {
+		if (usdt)
+			return bad_spec(err, errlen, spec->text,
+					"count is for functions (a lone USDT probe is counted already)");
+		spec->count = true;
+		return 0;
+	}
 	if (eq)
 		*eq = '\0';
 	for (k = 0; k < nkeys && strcmp(opt, keys[k]); k++)
 		;
 	if (k == nkeys)
 		return bad_spec(err, errlen, spec->text,
-				"unknown option '%s' (expected name=, category=, error= or bytes=)",
+				"unknown option '%s' (expected name=, category=, error=, bytes= or count)",
 				opt);
 	if (*seen & (1u << k))
 		return bad_spec(err, errlen, spec->text, "duplicate option %s=", opt);
@@ -105,43 +133,150 @@ static int parse_option(char *opt, struct probe_spec *spec, unsigned *seen, char
 	case 1:
 		spec->category = strdup(val);
 		return spec->category ? 0 : -ENOMEM;
-	case 2:
+	case 2: {
+		/* Functions test the return value (ret...), USDT probes an argument (argN...). */
+		const char *test = val;
+		unsigned an = 0;
+
+		if (usdt && strcmp(val, "none")) {
+			if (strncmp(val, "arg", 3) || !parse_argn(val + 3, &an, &test))
+				return bad_spec(err, errlen, spec->text,
+						"bad error= value '%s' (expected argN<0, argN==0, argN!=0 or none, N in 1..12)",
+						val);
+			spec->err_arg = an;
+		} else if (!usdt && strcmp(val, "none")) {
+			if (strncmp(val, "ret", 3))
+				goto bad_err;
+			test = val + 3;
+		}
 		for (m = 0; m < sizeof(error_modes) / sizeof(error_modes[0]); m++) {
-			if (!strcmp(val, error_modes[m])) {
+			const char *mode = error_modes[m];
+
+			if (m != PROBE_ERR_NONE)
+				mode += 3; /* past "ret" */
+			if ((m == PROBE_ERR_NONE) == (test == val) && !strcmp(test, mode)) {
 				spec->error_mode = (enum probe_error_mode)m;
 				return 0;
 			}
 		}
+	bad_err:
 		return bad_spec(err, errlen, spec->text,
-				"bad error= value '%s' (expected ret<0, ret==0, ret!=0 or none)",
+				usdt ? "bad error= value '%s' (expected argN<0, argN==0, argN!=0 or none)" :
+				       "bad error= value '%s' (expected ret<0, ret==0, ret!=0 or none)",
 				val);
-	default:
-		if (!strcmp(val, "ret"))
+	}
+	default: {
+		const char *rest;
+		unsigned an;
+
+		if (!usdt && !strcmp(val, "ret"))
 			spec->bytes_src = OT_BYTES_RET;
-		else if (!strncmp(val, "arg", 3) && val[3] >= '1' && val[3] <= '6' && !val[4])
-			spec->bytes_src = (unsigned)(val[3] - '0');
+		else if (!strncmp(val, "arg", 3) && parse_argn(val + 3, &an, &rest) && !*rest &&
+			 (usdt || an <= 6))
+			spec->bytes_src = an;
 		else
 			return bad_spec(err, errlen, spec->text,
-					"bad bytes= value '%s' (expected arg1..arg6 or ret)", val);
+					usdt ? "bad bytes= value '%s' (expected arg1..arg12)" :
+					       "bad bytes= value '%s' (expected arg1..arg6 or ret)",
+					val);
 		return 0;
 	}
+	}
+}
+
+/* Applies the ,options after the probe part (opts: the text after its ','). */
+static int parse_options(const char *opts_text, struct probe_spec *spec, char *err, size_t errlen)
+{
+	char *opts = strdup(opts_text), *opt, *next;
+	unsigned seen = 0;
+	int ret = 0;
+
+	if (!opts)
+		return -ENOMEM;
+	for (opt = opts; opt && !ret; opt = next) {
+		next = strchr(opt, ',');
+		if (next)
+			*next++ = '\0';
+		ret = parse_option(opt, spec, &seen, err, errlen);
+	}
+	free(opts);
+	return ret;
+}
+
+/* usdt:BINARY:PROVIDER:NAME[..END][,options] */
+static int parse_usdt_spec(const char *text, struct probe_spec *spec, char *err, size_t errlen)
+{
+	const char *b = text + 5, *c1 = strchr(b, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *name = c2 ? c2 + 1 : NULL, *dots;
+	size_t nlen;
+
+	spec->kind = SPEC_USDT;
+	if (!c1 || !c2)
+		return bad_spec(err, errlen, text, "expected usdt:BINARY:PROVIDER:NAME");
+	if (c1 == b)
+		return bad_spec(err, errlen, text, "empty binary (expected usdt:BINARY:PROVIDER:NAME)");
+	if (c2 == c1 + 1)
+		return bad_spec(err, errlen, text, "empty provider (expected usdt:BINARY:PROVIDER:NAME)");
+	nlen = strcspn(name, ",");
+	if (!nlen)
+		return bad_spec(err, errlen, text, "missing probe name");
+	spec->binary = strndup(b, (size_t)(c1 - b));
+	spec->provider = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
+	dots = strstr(name, "..");
+	if (dots && dots < name + nlen) {
+		if (dots == name || dots + 2 == name + nlen)
+			return bad_spec(err, errlen, text, "a pair is BEGIN..END: both names needed");
+		spec->func = strndup(name, (size_t)(dots - name));
+		spec->end_name = strndup(dots + 2, (size_t)(name + nlen - dots - 2));
+		if (spec->func && spec->end_name &&
+		    (strpbrk(spec->func, "*?[") || strpbrk(spec->end_name, "*?[")))
+			return bad_spec(err, errlen, text, "a BEGIN..END pair takes exact names, no globs");
+	} else {
+		spec->func = strndup(name, nlen);
+	}
+	if (!spec->binary || !spec->provider || !spec->func || (dots && !spec->end_name))
+		return -ENOMEM;
+	return name[nlen] ? parse_options(name + nlen + 1, spec, err, errlen) : 0;
+}
+
+/* marks:BINARY[:GLOB][,options] */
+static int parse_marks_spec(const char *text, struct probe_spec *spec, char *err, size_t errlen)
+{
+	const char *b = text + 6;
+	size_t blen = strcspn(b, ":,");
+
+	spec->kind = SPEC_MARKS;
+	if (!blen)
+		return bad_spec(err, errlen, text, "empty binary (expected marks:BINARY[:GLOB])");
+	spec->binary = strndup(b, blen);
+	spec->provider = strdup(USDT_MARK_PROVIDER);
+	if (b[blen] == ':') {
+		size_t glen = strcspn(b + blen + 1, ",");
+
+		if (!glen)
+			return bad_spec(err, errlen, text, "empty GLOB (expected marks:BINARY[:GLOB])");
+		spec->func = strndup(b + blen + 1, glen);
+		blen += 1 + glen;
+	} else {
+		spec->func = strdup("*");
+	}
+	if (!spec->binary || !spec->provider || !spec->func)
+		return -ENOMEM;
+	return b[blen] == ',' ? parse_options(b + blen + 1, spec, err, errlen) : 0;
 }
 
 static int parse_spec(const char *text, struct probe_spec *spec, char *err, size_t errlen)
 {
 	const char *colon = strchr(text, ':');
-	char *opts, *opt, *next;
-	unsigned seen = 0;
 	size_t flen;
-	int ret = 0;
 
-	if (!strncmp(text, "usdt:", 5)) {
-		set_err(err, errlen, "usdt probes are not supported yet: %s", text);
-		return -EOPNOTSUPP;
-	}
 	spec->text = strdup(text);
 	if (!spec->text)
 		return -ENOMEM;
+	if (!strncmp(text, "usdt:", 5))
+		return parse_usdt_spec(text, spec, err, errlen);
+	if (!strncmp(text, "marks:", 6))
+		return parse_marks_spec(text, spec, err, errlen);
 	if (!colon)
 		return bad_spec(err, errlen, text, "missing function (expected BINARY:FUNC)");
 	if (colon == text)
@@ -155,17 +290,7 @@ static int parse_spec(const char *text, struct probe_spec *spec, char *err, size
 		return -ENOMEM;
 	if (!colon[1 + flen])
 		return 0;
-	opts = strdup(colon + 1 + flen + 1);
-	if (!opts)
-		return -ENOMEM;
-	for (opt = opts; opt && !ret; opt = next) {
-		next = strchr(opt, ',');
-		if (next)
-			*next++ = '\0';
-		ret = parse_option(opt, spec, &seen, err, errlen);
-	}
-	free(opts);
-	return ret;
+	return parse_options(colon + 1 + flen + 1, spec, err, errlen);
 }
 
 int probe_spec__parse(const char *text, struct probe_spec *spec, char *err, size_t errlen)
@@ -220,6 +345,9 @@ void probe_set__free(struct probe_set *set)
 		free(set->v[i].func);
 		free(set->v[i].op_name);
 		free(set->v[i].category);
+		free(set->v[i].usdt_provider);
+		free(set->v[i].usdt_begin);
+		free(set->v[i].usdt_end);
 	}
 	free(set->v);
 	set->v = NULL;
@@ -401,9 +529,11 @@ static ssize_t match_funcs(const struct elf_funcs *funcs, const char *pattern,
 	if (!m)
 		return -ENOMEM;
 	for (i = 0; i < funcs->n; i++) {
-		const char *name = funcs->v[i].name;
+		const char *name = funcs->v[i].name, *dm = funcs->v[i].demangled;
 
-		if (glob ? !fnmatch(pattern, name, 0) : !strcmp(pattern, name))
+		/* C++/Rust: the mangled or the demangled name ("ns::Cache::get*"). */
+		if (glob ? !fnmatch(pattern, name, 0) || (dm && !fnmatch(pattern, dm, 0)) :
+			   !strcmp(pattern, name) || (dm && !strcmp(pattern, dm)))
 			m[n++] = &funcs->v[i];
 	}
 	qsort(m, n, sizeof(*m), func_ptr_by_vaddr);
@@ -468,10 +598,10 @@ static int add_target(struct resolve_ctx *ctx, const struct probe_spec *spec, in
 	t.path = strdup(path);
 	t.category = strdup(spec->category ? spec->category : "");
 	if (!spec->label)
-		t.op_name = strdup(f->name);
+		t.op_name = strdup(f->demangled ? f->demangled : f->name);
 	else if (nmatched > 1 && strpbrk(spec->func, "*?["))
-		t.op_name = asprintf(&t.op_name, "%s:%s", spec->label, f->name) < 0 ? NULL :
-											t.op_name;
+		t.op_name = asprintf(&t.op_name, "%s:%s", spec->label,
+				     f->demangled ? f->demangled : f->name) < 0 ? NULL : t.op_name;
 	else
 		t.op_name = strdup(spec->label);
 	if (!t.path || !t.category || !t.op_name)
@@ -479,6 +609,7 @@ static int add_target(struct resolve_ctx *ctx, const struct probe_spec *spec, in
 	t.error_mode = spec->error_mode;
 	t.bytes_src = spec->bytes_src;
 	t.spec_idx = idx;
+	t.kind = spec->count ? PROBE_COUNT : PROBE_CALL;
 	ctx->out->v[ctx->out->n++] = t;
 	return 0;
 nomem:
@@ -491,6 +622,221 @@ out:
 	return ret;
 }
 
+/* Room for one more target in ctx->out; -E2BIG (with a message) or -ENOMEM. */
+static int out_reserve(struct resolve_ctx *ctx, const struct probe_spec *spec)
+{
+	if (ctx->out->n >= ctx->max_targets) {
+		set_err(ctx->err, ctx->errlen,
+			"too many probes: '%s' goes past the %zu ops that can be traced in all; narrow it",
+			spec->text, ctx->max_targets);
+		return -E2BIG;
+	}
+	if (ctx->out->n == ctx->cap) {
+		size_t ncap = ctx->cap ? ctx->cap * 2 : 16;
+		struct probe_target *nv = realloc(ctx->out->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		ctx->out->v = nv;
+		ctx->cap = ncap;
+	}
+	return 0;
+}
+
+static bool usdt_target_exists(const struct probe_set *set, const char *path, const char *prov,
+			       const char *begin, enum probe_kind kind)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].kind == kind &&
+		    !strcmp(set->v[i].path, path) && !strcmp(set->v[i].usdt_provider, prov) &&
+		    !strcmp(set->v[i].usdt_begin, begin))
+			return true;
+	return false;
+}
+
+/* The first note of provider prov named name, or NULL. */
+static const struct usdt_note *usdt_find(const struct usdt_notes *notes, const char *prov,
+					 const char *name)
+{
+	for (size_t i = 0; i < notes->n; i++)
+		if (!strcmp(notes->v[i].provider, prov) && !strcmp(notes->v[i].name, name))
+			return &notes->v[i];
+	return NULL;
+}
+
+/*
+ * Appends one USDT op: begin (and end for a pair) of provider prov.
+ * op_name/category: as the op is reported (label= and category= of the
+ * spec win).  Duplicates (same file and begin probe) are skipped.
+ */
+static int add_usdt_target(struct resolve_ctx *ctx, const struct probe_spec *spec, int idx,
+			   const char *path, const struct usdt_note *begin, const char *end,
+			   const char *op_name, const char *category, bool mark)
+{
+	struct probe_target t = { 0 };
+	int ret;
+
+	if (usdt_target_exists(ctx->out, path, begin->provider, begin->name,
+			       end ? PROBE_USDT_PAIR : PROBE_USDT_COUNT))
+		return 0;
+	ret = out_reserve(ctx, spec);
+	if (ret)
+		return ret;
+	t.kind = end ? PROBE_USDT_PAIR : PROBE_USDT_COUNT;
+	t.path = strdup(path);
+	t.usdt_provider = strdup(begin->provider);
+	t.usdt_begin = strdup(begin->name);
+	t.usdt_end = end ? strdup(end) : NULL;
+	if (asprintf(&t.func, "%s:%s%s%s", begin->provider, begin->name, end ? ".." : "",
+		     end ? end : "") < 0)
+		t.func = NULL;
+	t.op_name = strdup(spec->label ? spec->label : op_name);
+	t.category = strdup(spec->category ? spec->category : category ? category : "");
+	if (!t.path || !t.usdt_provider || !t.usdt_begin || (end && !t.usdt_end) || !t.func ||
+	    !t.op_name || !t.category) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	/* Where the (first) begin site is, for messages and instruction checks. */
+	if (elfsym__vaddr_to_off(path, begin->pc, &t.offset))
+		t.offset = 0;
+	t.error_mode = spec->error_mode;
+	t.err_arg = spec->err_arg;
+	t.bytes_src = spec->bytes_src;
+	if (mark && !spec->err_arg && spec->error_mode == PROBE_ERR_NONE && end) {
+		/* OPTRACE_END(category, name, err, bytes) */
+		t.error_mode = PROBE_ERR_RET_NE0;
+		t.err_arg = 1;
+	}
+	if (mark && !spec->bytes_src && end)
+		t.bytes_src = 2;
+	t.spec_idx = idx;
+	ctx->out->v[ctx->out->n++] = t;
+	return 0;
+fail:
+	free(t.path);
+	free(t.usdt_provider);
+	free(t.usdt_begin);
+	free(t.usdt_end);
+	free(t.func);
+	free(t.op_name);
+	free(t.category);
+	return ret;
+}
+
+/* include/optrace.h markers of notes whose "CATEGORY:NAME" matches glob. */
+static int resolve_marks(struct resolve_ctx *ctx, const struct probe_spec *spec, int idx,
+			 const char *path, const struct usdt_notes *notes, const char *glob,
+			 size_t *added)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < notes->n && !ret; i++) {
+		const struct usdt_note *n = &notes->v[i];
+		char *cat = NULL, *name = NULL, *key = NULL, *end = NULL;
+		enum usdt_mark_role role;
+
+		if (strcmp(n->provider, USDT_MARK_PROVIDER))
+			continue;
+		role = usdt__split_mark(n->name, &cat, &name);
+		if (role != USDT_MARK_BEGIN && role != USDT_MARK_COUNT)
+			goto next;
+		if (asprintf(&key, "%s:%s", cat, name) < 0 ||
+		    asprintf(&end, "%s:%s:end", cat, name) < 0) {
+			ret = -ENOMEM;
+			goto next;
+		}
+		if (fnmatch(glob, key, 0) && fnmatch(glob, n->name, 0))
+			goto next;
+		if (role == USDT_MARK_BEGIN && !usdt_find(notes, n->provider, end)) {
+			set_err(ctx->err, ctx->errlen,
+				"marker %s:%s in %s begins but never ends (no OPTRACE_END(\"%s\", \"%s\", ...))",
+				cat, name, path, cat, name);
+			ret = -ESRCH;
+			goto next;
+		}
+		ret = add_usdt_target(ctx, spec, idx, path, n, role == USDT_MARK_BEGIN ? end : NULL,
+				      name, cat, true);
+		if (!ret)
+			(*added)++;
+next:
+		free(cat);
+		free(name);
+		free(key);
+		free(end);
+	}
+	return ret;
+}
+
+static int resolve_usdt_spec(struct resolve_ctx *ctx, const struct probe_spec *spec, int idx)
+{
+	struct usdt_notes notes = { 0 };
+	char *path = NULL;
+	size_t added = 0;
+	int ret;
+
+	ret = binpath__find(spec->binary, ctx->pids, ctx->npids, &path);
+	if (ret) {
+		set_err(ctx->err, ctx->errlen, "binary not found: %s", spec->binary);
+		return ret;
+	}
+	ret = usdt__load(path, &notes);
+	if (ret == -ENOEXEC) {
+		set_err(ctx->err, ctx->errlen, "not an ELF file for this machine: %s", path);
+		goto out;
+	} else if (ret) {
+		set_err(ctx->err, ctx->errlen, "cannot read %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	if (spec->kind == SPEC_MARKS || (!strcmp(spec->provider, USDT_MARK_PROVIDER) &&
+					 !spec->end_name)) {
+		ret = resolve_marks(ctx, spec, idx, path, &notes, spec->func, &added);
+	} else if (spec->end_name) {
+		const struct usdt_note *b = usdt_find(&notes, spec->provider, spec->func);
+
+		if (!b || !usdt_find(&notes, spec->provider, spec->end_name)) {
+			set_err(ctx->err, ctx->errlen,
+				"USDT probe %s:%s not found in %s; see: optrace list %s",
+				spec->provider, b ? spec->end_name : spec->func, path, path);
+			ret = -ESRCH;
+			goto out;
+		}
+		ret = add_usdt_target(ctx, spec, idx, path, b, spec->end_name, spec->func, NULL,
+				      false);
+		added = 1;
+	} else {
+		for (size_t i = 0; i < notes.n && !ret; i++) {
+			const struct usdt_note *n = &notes.v[i];
+
+			if (fnmatch(spec->provider, n->provider, 0) || fnmatch(spec->func, n->name, 0))
+				continue;
+			ret = add_usdt_target(ctx, spec, idx, path, n, NULL, n->name, NULL, false);
+			added++;
+		}
+	}
+	if (!ret && !added) {
+		set_err(ctx->err, ctx->errlen, "no %s matches '%s:%s' in %s%s; see: optrace list %s",
+			spec->kind == SPEC_MARKS ? "optrace marker" : "USDT probe", spec->provider,
+			spec->func, path, notes.n ? "" : " (it has no USDT probes)", path);
+		ret = -ESRCH;
+	}
+out:
+	if (ret == -ENOMEM)
+		set_err(ctx->err, ctx->errlen, "probe '%s': out of memory", spec->text);
+	usdt__free(&notes);
+	free(path);
+	return ret;
+}
+
+/* A Go program: .go.buildinfo (also when stripped) or the runtime's entry. */
+static bool is_go_binary(const char *path, const struct elf_funcs *funcs)
+{
+	for (size_t i = 0; i < funcs->n; i++)
+		if (!strcmp(funcs->v[i].name, "runtime.main"))
+			return true;
+	return elfsym__has_section(path, ".go.buildinfo");
+}
+
 static int resolve_spec(struct resolve_ctx *ctx, const struct probe_spec *spec, int idx)
 {
 	const struct elf_funcs *funcs;
@@ -500,6 +846,8 @@ static int resolve_spec(struct resolve_ctx *ctx, const struct probe_spec *spec, 
 	ssize_t n, i, skipped = 0;
 	int ret;
 
+	if (spec->kind != SPEC_FUNC)
+		return resolve_usdt_spec(ctx, spec, idx);
 	ret = binpath__find(spec->binary, ctx->pids, ctx->npids, &path);
 	if (ret) {
 		set_err(ctx->err, ctx->errlen, "binary not found: %s", spec->binary);
@@ -511,6 +859,15 @@ static int resolve_spec(struct resolve_ctx *ctx, const struct probe_spec *spec, 
 		goto out;
 	} else if (ret) {
 		set_err(ctx->err, ctx->errlen, "cannot read %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	/* Go grows goroutine stacks by copying them: a uretprobe's rewritten
+	 * return address moves with the copy and the program crashes. */
+	if (!spec->count && is_go_binary(path, funcs)) {
+		set_err(ctx->err, ctx->errlen,
+			"%s is a Go program: return probes are unsafe there (Go moves goroutine stacks, and a uretprobe's return address moves with them); count calls instead: -u '%s,count'",
+			path, spec->text);
+		ret = -ENOTSUP;
 		goto out;
 	}
 	n = match_funcs(funcs, spec->func, &m);

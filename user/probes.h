@@ -11,6 +11,19 @@
  *           traced process's executable, else on $PATH.
  *   FUNC    a symbol name or an fnmatch(3) glob (handle_*).
  *
+ *        BINARY:FUNC,count   count calls, no timing (entry probe only)
+ *        usdt:BINARY:PROVIDER:NAME[..END][,options]
+ *           NAME (a glob) alone: each matching USDT probe is a counted op
+ *           (an event); NAME..END: a pair, NAME opens the op and END closes
+ *           it, matched per thread like a call and its return.  Options as
+ *           above, but bytes=argN reads USDT argument N (1..12) of END (or
+ *           of the lone probe) and error= tests an argument:
+ *           error=argN<0|argN==0|argN!=0|none.  Provider "optrace" means
+ *           include/optrace.h markers: as marks: below.
+ *        marks:BINARY[:GLOB]  every include/optrace.h marker of BINARY (whose
+ *           "CATEGORY:NAME" matches GLOB): begin/end pairs become ops NAME in
+ *           CATEGORY (error=arg1!=0, bytes=arg2), counts counted ops.
+ *
  * Resolution picks the implementation an IFUNC (libc:strlen) really
  * dispatches to on this machine and attaches after an entry endbr64.
  * Functions return -errno and write a one-line message into err.
@@ -31,10 +44,22 @@ enum probe_error_mode {
 	PROBE_ERR_RET_NE0,  /* ret != 0; errno = ret (pthread-style) */
 };
 
+/* What a spec names. */
+enum probe_spec_kind {
+	SPEC_FUNC = 0, /* BINARY:FUNC */
+	SPEC_USDT,     /* usdt:BINARY:PROVIDER:NAME[..END] */
+	SPEC_MARKS,    /* marks:BINARY[:GLOB] */
+};
+
 struct probe_spec {
 	char *text;	/* the spec as given, for messages */
 	char *binary;	/* as written */
-	char *func;	/* name or glob */
+	char *func;	/* name or glob (usdt: the probe name; marks: GLOB or "*") */
+	enum probe_spec_kind kind;
+	char *provider; /* usdt: PROVIDER */
+	char *end_name; /* usdt: END of NAME..END, or NULL */
+	bool count;	/* ,count: counted, not timed */
+	unsigned err_arg; /* usdt: error=argN... tests USDT argument N (1..12) */
 	char *label;	/* name=, or NULL */
 	char *category; /* category=, or NULL */
 	enum probe_error_mode error_mode;
@@ -49,10 +74,24 @@ struct probe_spec {
 int probe_spec__parse(const char *text, struct probe_spec *spec, char *err, size_t errlen);
 void probe_spec__free(struct probe_spec *spec);
 
-/* One resolved function: one op. */
+/* How a resolved op is probed. */
+enum probe_kind {
+	PROBE_CALL = 0,	  /* uprobe at entry + uretprobe: timed */
+	PROBE_COUNT,	  /* uprobe at entry only: counted */
+	PROBE_USDT_PAIR,  /* USDT begin probe + USDT end probe: timed */
+	PROBE_USDT_COUNT, /* one USDT probe: counted */
+};
+
+/* One resolved function (or USDT probe or pair): one op. */
 struct probe_target {
+	enum probe_kind kind;
+	char *usdt_provider; /* USDT kinds: provider */
+	char *usdt_begin;    /* USDT kinds: the (begin, or only) probe name */
+	char *usdt_end;	     /* PROBE_USDT_PAIR: the end probe name */
+	unsigned err_arg;    /* USDT kinds: argument number error= tests, 0 = none */
 	char *path;	 /* ELF file to attach to, as openable by optrace */
-	char *func;	 /* the function probed (IFUNC: its implementation) */
+	char *func;	 /* the function probed (IFUNC: its implementation); USDT:
+			  * "PROVIDER:NAME[..END]" */
 	char *op_name;	 /* label shown in reports: name=, else the symbol name */
 	char *category;	 /* category=, else "" */
 	uint64_t offset; /* file offset to attach at (after endbr64 if skipped) */
@@ -76,7 +115,9 @@ struct probe_set {
  *   -ENOENT  binary or library not found ("binary not found: ./app")
  *   -ESRCH   no function matches ("symbol 'foo' not found in /x; see: optrace list /x 'foo*'")
  *   -E2BIG   more than max_targets functions matched
- *   -ENOEXEC not an ELF file; -ENOTSUP an IFUNC whose implementation cannot be found
+ *   -ENOEXEC not an ELF file; -ENOTSUP an IFUNC whose implementation cannot be found,
+ *            or a return probe asked of a Go binary (Go moves stacks: uretprobes
+ *            corrupt them; ,count works)
  */
 int probes__resolve(const struct probe_spec *specs, size_t nspecs, const pid_t *pids,
 		    size_t npids, size_t max_targets, struct probe_set *out, char *err,

@@ -79,6 +79,7 @@ static json_t *meta_json(const struct report_meta *m, bool full, bool *ok)
 	put(j, "clock", jstr(m->clock), ok);
 	put(j, "tick_s", jreal(m->tick_s), ok);
 	put(j, "spans_cap", ju64(m->spans_cap), ok);
+	put(j, "sample_every", json_integer(m->sample_every), ok);
 	if (full)
 		put(j, "show_idle_ops", json_boolean(m->show_idle_ops), ok);
 	return j;
@@ -295,6 +296,7 @@ static json_t *op_json(const struct report_op *op, bool full, bool *ok)
 	put(j, "func", jstr(info ? info->func : NULL), ok);
 	put(j, "path", jstr(info ? info->path : NULL), ok);
 	put(j, "endbr_skipped", json_boolean(info && info->endbr_skipped), ok);
+	put(j, "counted", json_boolean(info && info->counted), ok);
 	put(j, "ifunc", json_boolean(info && info->ifunc), ok);
 	put(j, "error_mode", json_string(errmode__name(info ? info->error_mode :
 							 PROBE_ERR_NONE)), ok);

@@ -101,6 +101,10 @@ static void print_header(FILE *f, const struct report_meta *m)
 			m->bias_stepped_ns < 0 ? "?" : fmt_ns(m->bias_stepped_ns, s),
 			m->compensated ? "subtracted" : "not subtracted; use --compensate");
 	}
+	if (m->sample_every > 1)
+		fprintf(f, "sampled: 1 call in %" PRIu32 " per thread and op was timed; calls, errors "
+			   "and bytes are scaled up, latencies and splits come from the sample\n",
+			m->sample_every);
 }
 
 /* Always printed, "lost: 0 spans" included: silence about loss is a bug. */
@@ -308,8 +312,11 @@ static void print_op(FILE *f, const struct report_op *op, const struct render_op
 		fprintf(f, "  no calls\n");
 		return;
 	}
-	fprintf(f, "  %" PRIu64 " calls, %s/s\n", op->calls,
-		units__fmt_count(op->rate, rate, FMT_LEN));
+	fprintf(f, "  %" PRIu64 " calls, %s/s%s\n", op->calls,
+		units__fmt_count(op->rate, rate, FMT_LEN),
+		info && info->counted ? " (counted, not timed)" : "");
+	if (info && info->counted)
+		return;
 	if (op->errors || (info && info->error_mode != PROBE_ERR_NONE))
 		print_errors(f, op);
 	if (op->bytes)

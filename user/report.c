@@ -117,7 +117,8 @@ static void fill_op(struct report_op *ro, const struct op_stats *s, const struct
 	ro->bytes = w->bytes;
 	ro->bytes_rate = window_s > 0 ? w->bytes / window_s : 0;
 	ro->lat = h;
-	if (w->calls) {
+	/* Counted ops (,count; lone USDT probes) have calls but no latencies. */
+	if (w->calls && h->count) {
 		ro->min = h->min;
 		ro->max = h->max;
 		ro->mean = hist__mean(h);
@@ -133,7 +134,7 @@ static void fill_op(struct report_op *ro, const struct op_stats *s, const struct
 	ro->bias_ns = info->insn_class == CALIB_EMULATED ? meta->bias_emulated_ns :
 							   meta->bias_stepped_ns;
 	ro->compensated = meta->compensated && ro->bias_ns > 0;
-	if (ro->compensated && w->calls)
+	if (ro->compensated && w->calls && h->count)
 		compensate(ro);
 	for (uint32_t i = 0; i < w->nerrs; i++) {
 		struct report_err *re = &ro->errs[ro->nerrs++];

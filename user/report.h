@@ -146,6 +146,7 @@ struct report_meta {
 	const char *clock;	  /* "CLOCK_MONOTONIC": the clock of span start times */
 	double tick_s;		  /* length of one interval of the series */
 	uint64_t spans_cap;	  /* slowest raw spans kept (0: none) */
+	uint32_t sample_every;	  /* --sample N: 1 call in N timed, counts scaled; 0/1: all */
 };
 
 struct report {

@@ -396,6 +396,7 @@ static void rd_meta(struct rd *rd, const json_t *o, struct report_meta *m)
 	m->clock = rd_str(rd, o, at, "clock", true);
 	m->tick_s = rd_dbl(rd, o, at, "tick_s");
 	m->spans_cap = rd_u64(rd, o, at, "spans_cap");
+	m->sample_every = rd_umax(rd, o, at, "sample_every", UINT32_MAX);
 	m->show_idle_ops = rd_bool(rd, o, at, "show_idle_ops");
 }
 
@@ -691,6 +692,7 @@ static void rd_op(struct rd *rd, const json_t *o, const char *at, struct report_
 	info->func = rd_str(rd, o, at, "func", true);
 	info->path = rd_str(rd, o, at, "path", true);
 	info->endbr_skipped = rd_bool(rd, o, at, "endbr_skipped");
+	info->counted = rd_bool(rd, o, at, "counted");
 	info->ifunc = rd_bool(rd, o, at, "ifunc");
 	info->error_mode = rd_name(rd, o, at, "error_mode", error_mode_of, 4);
 	info->bytes_src = rd_umax(rd, o, at, "bytes_src", UINT_MAX);

@@ -167,6 +167,8 @@ static int resolve_probes(struct session *s)
 			.path = pt->path, .error_mode = pt->error_mode,
 			.bytes_src = pt->bytes_src, .endbr_skipped = pt->endbr_skipped,
 			.ifunc = pt->ifunc,
+			.counted = pt->kind == PROBE_COUNT || pt->kind == PROBE_USDT_COUNT,
+			.sample_every = cfg->sample_every,
 			.insn_class = calib__classify_file(pt->path, pt->offset),
 		};
 		pr_info("probe %s: %s:%s at 0x%llx%s, first instruction %s", pt->op_name, pt->path,
@@ -232,6 +234,8 @@ static int start_tracer(struct session *s)
 		.follow = cfg->follow,
 		.force_perf_uprobes = cfg->perf_uprobes,
 		.no_split = cfg->no_split,
+		.sample_every = cfg->sample_every,
+		.cgroup_path = cfg->cgroup_path,
 	};
 	int err;
 
@@ -369,9 +373,10 @@ static void calibrate(struct session *s)
 	events__set_calib(s->events, 0, NULL, 0);
 	for (c = 0; c < CALIB_NR_CLASSES; c++) {
 		s->calib_spans += h[c].count;
-		if (h[c].count < CALIB_CALLS / 2) {
-			pr_warn("calibration: only %llu of %d %s calls seen; bias unknown",
-				(unsigned long long)h[c].count, CALIB_CALLS, calib__class_name(c));
+		/* --sample N times 1 call in N of these too. */
+		if (h[c].count < CALIB_CALLS / 2 / (s->cfg->sample_every > 1 ? s->cfg->sample_every : 1)) {
+			pr_warn("calibration: only %llu %s calls of %d timed; bias unknown",
+				(unsigned long long)h[c].count, calib__class_name(c), CALIB_CALLS);
 			continue;
 		}
 		s->bias_ns[c] = hist__percentile(&h[c], 50);
@@ -517,6 +522,7 @@ static int build_report(struct session *s, bool interval, bool fresh, struct rep
 		.clock = "CLOCK_MONOTONIC",
 		.tick_s = s->tick_ns / 1e9,
 		.spans_cap = s->cfg->spans_cap,
+		.sample_every = s->cfg->sample_every,
 	};
 	struct report_loss loss;
 	int err;

@@ -8,6 +8,7 @@
  * the bpf(2) syscall directly; the ABI is stable since kernel 6.6.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ struct tracer {
 	size_t nlinks, caplinks;
 	uint64_t *traced_bits; /* mmap of the traced_bits map */
 	size_t traced_words;
+	int cgroup_fd;	       /* --cgroup directory, or -1 */
 };
 
 /* Words of the traced_bits map: one bit per possible pid (kernel.pid_max). */
@@ -173,6 +175,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->cgroup_fd = -1;
 
 	t->skel = optrace_bpf__open();
 	if (!t->skel) {
@@ -184,6 +187,23 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 	t->skel->rodata->targ_wakeup_bytes = opts->wakeup_bytes ? opts->wakeup_bytes : rb / 8;
 	t->skel->rodata->targ_follow = opts->follow;
 	t->skel->rodata->targ_split = !opts->no_split;
+	if (opts->sample_every > OT_SAMPLE_MAX) {
+		pr_err("--sample %u: at most %d", opts->sample_every, OT_SAMPLE_MAX);
+		err = -EINVAL;
+		goto cleanup;
+	}
+	t->skel->rodata->targ_sample = opts->sample_every > 1 ? opts->sample_every : 1;
+	t->skel->rodata->targ_all_tgids = opts->all_tgids;
+	if (opts->cgroup_path) {
+		t->cgroup_fd = open(opts->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (t->cgroup_fd < 0) {
+			err = -errno;
+			pr_err("cgroup %s: %s (expected a cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice/x.service)",
+			       opts->cgroup_path, strerror(-err));
+			goto cleanup;
+		}
+		t->skel->rodata->targ_cgroup = true;
+	}
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 	t->traced_words = traced_bits_words();
 	bpf_map__set_max_entries(t->skel->maps.traced_bits, t->traced_words);
@@ -216,6 +236,18 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		t->traced_bits = NULL;
 		pr_err("map the traced-process bitmap: %s", strerror(-err));
 		goto cleanup;
+	}
+
+	if (t->cgroup_fd >= 0) {
+		__u32 zero = 0, cfd = t->cgroup_fd;
+
+		if (bpf_map__update_elem(t->skel->maps.cgroup_filter, &zero, sizeof(zero), &cfd,
+					 sizeof(cfd), BPF_ANY)) {
+			err = -errno;
+			pr_err("cgroup %s: %s (not a cgroup v2 directory?)", opts->cgroup_path,
+			       strerror(-err));
+			goto cleanup;
+		}
 	}
 
 	for (size_t i = 0; i < t->ntps; i++) {
@@ -279,8 +311,61 @@ static int links_push(struct tracer *t, int fd, struct bpf_link *link)
 
 static uint64_t target_cookie(const struct probe_target *pt, uint32_t op_id)
 {
-	return (uint64_t)op_id | ((uint64_t)(pt->bytes_src & OT_COOKIE_BYTES_MASK)
-				  << OT_COOKIE_BYTES_SHIFT);
+	uint64_t kind = pt->kind == PROBE_COUNT ? OT_KIND_COUNT : OT_KIND_CALL;
+
+	return (uint64_t)op_id |
+	       ((uint64_t)(pt->bytes_src & OT_COOKIE_BYTES_MASK) << OT_COOKIE_BYTES_SHIFT) |
+	       kind << OT_COOKIE_KIND_SHIFT;
+}
+
+/* The USDT cookie of pt's begin (or only) probe, or of its end probe. */
+static uint64_t usdt_cookie(const struct probe_target *pt, uint32_t op_id, bool end)
+{
+	uint64_t kind = pt->kind == PROBE_USDT_COUNT ? OT_KIND_COUNT :
+			end			     ? OT_KIND_END :
+							       OT_KIND_BEGIN;
+	uint64_t c = (uint64_t)op_id | kind << OT_COOKIE_KIND_SHIFT;
+
+	/* Arguments are read where the op is recorded: the end (or only) probe. */
+	if (kind != OT_KIND_BEGIN)
+		c |= (uint64_t)(pt->bytes_src & OT_COOKIE_BYTES_MASK) << OT_COOKIE_BYTES_SHIFT |
+		     (uint64_t)(pt->err_arg & OT_COOKIE_ERRARG_MASK) << OT_COOKIE_ERRARG_SHIFT;
+	return c;
+}
+
+static bool is_usdt(const struct probe_target *pt)
+{
+	return pt->kind == PROBE_USDT_PAIR || pt->kind == PROBE_USDT_COUNT;
+}
+
+/*
+ * Attaches the USDT program to pt's probe(s) through libbpf (every call
+ * site of the name; semaphores bumped; arguments decoded from the notes).
+ */
+static int attach_usdt(struct tracer *t, const struct probe_target *pt, uint32_t op_id, pid_t pid)
+{
+	int n = pt->kind == PROBE_USDT_PAIR ? 2 : 1, err;
+
+	for (int i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = usdt_cookie(pt, op_id, i == 1));
+		const char *name = i ? pt->usdt_end : pt->usdt_begin;
+		struct bpf_link *l = bpf_program__attach_usdt(t->skel->progs.handle_usdt,
+							      pid > 0 ? pid : -1, pt->path,
+							      pt->usdt_provider, name, &o);
+
+		if (!l) {
+			err = -errno;
+			pr_err("attach USDT probe %s:%s:%s: %s", pt->path, pt->usdt_provider, name,
+			       strerror(-err));
+			return err;
+		}
+		err = links_push(t, -1, l);
+		if (err) {
+			bpf_link__destroy(l);
+			return err;
+		}
+	}
+	return 0;
 }
 
 static int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
@@ -322,8 +407,21 @@ static int attach_file_multi(struct tracer *t, const struct probe_set *set, cons
 	for (i = 0; i < 2 && !err; i++) {
 		struct bpf_program *prog = i ? t->skel->progs.handle_op_exit_multi :
 					       t->skel->progs.handle_op_enter_multi;
+		size_t nret = 0;
 
-		fd = uprobe_multi_link(bpf_program__fd(prog), path, offs, cookies, cnt, pid, i);
+		if (i) {
+			/* Counted functions have no return probe: keep the timed ones. */
+			for (size_t k = 0; k < cnt; k++) {
+				if (set->v[idx[k]].kind != PROBE_CALL)
+					continue;
+				offs[nret] = offs[k];
+				cookies[nret++] = cookies[k];
+			}
+			if (!nret)
+				break;
+		}
+		fd = uprobe_multi_link(bpf_program__fd(prog), path, offs, cookies, i ? nret : cnt,
+				       pid, i);
 		if (fd < 0) {
 			err = fd;
 			pr_err("attach %s to %s (%zu functions%s): %s", i ? "uretprobes" : "uprobes",
@@ -344,7 +442,7 @@ static int attach_one_perf(struct tracer *t, const struct probe_target *pt, uint
 {
 	int i, err;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < (pt->kind == PROBE_COUNT ? 1 : 2); i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = target_cookie(pt, op_id), .retprobe = i);
 		struct bpf_program *prog = i ? t->skel->progs.handle_op_exit : t->skel->progs.handle_op_enter;
 		struct bpf_link *l = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, pt->path,
@@ -432,13 +530,18 @@ int tracer__attach_probes(struct tracer *t, const struct probe_set *set, uint32_
 	for (p = 0; p < np && !err; p++) {
 		pid_t pid = npids ? pids[p] : -1;
 
+		for (i = 0; i < set->n && !err; i++)
+			if (is_usdt(&set->v[i]))
+				err = attach_usdt(t, &set->v[i], first_op + i, pid);
 		if (!t->multi) {
 			for (i = 0; i < set->n && !err; i++)
-				err = attach_one_perf(t, &set->v[i], first_op + i, pid);
+				if (!is_usdt(&set->v[i]))
+					err = attach_one_perf(t, &set->v[i], first_op + i, pid);
 			continue;
 		}
 		/* One entry link and one return link per file. */
-		memset(done, 0, set->n * sizeof(*done));
+		for (i = 0; i < set->n; i++)
+			done[i] = is_usdt(&set->v[i]);
 		for (i = 0; i < set->n && !err; i++) {
 			if (done[i])
 				continue;
@@ -612,5 +715,7 @@ void tracer__destroy(struct tracer *t)
 	if (t->traced_bits)
 		munmap(t->traced_bits, t->traced_words * sizeof(uint64_t));
 	optrace_bpf__destroy(t->skel);
+	if (t->cgroup_fd >= 0)
+		close(t->cgroup_fd);
 	free(t);
 }

@@ -26,6 +26,9 @@ struct tracer_opts {
 	bool follow;		  /* load the fork-following logic */
 	bool force_perf_uprobes;  /* do not use uprobe_multi even if available */
 	bool no_split;		  /* no per-call time split (measures its cost) */
+	uint32_t sample_every;	  /* --sample N: record 1 call in N per thread and op; 0/1: all */
+	const char *cgroup_path;  /* --cgroup: record only tasks under this cgroup v2 directory */
+	bool all_tgids;		  /* record every process (with cgroup_path: the cgroup decides) */
 };
 
 /*
@@ -41,8 +44,10 @@ int tracer__add_tgid(struct tracer *t, pid_t tgid, bool follow);
 int tracer__del_tgid(struct tracer *t, pid_t tgid);
 
 /*
- * Attaches the entry and return programs to every target of set, op id =
- * first_op + index.  pids: attach per process (breakpoints only in their
+ * Attaches every target of set, op id = first_op + index: entry and
+ * return probes for PROBE_CALL, the entry probe only for PROBE_COUNT, the
+ * USDT program (libbpf's USDT support, perf-event uprobes) to the begin
+ * and end probes of PROBE_USDT_PAIR and the probe of PROBE_USDT_COUNT.  pids: attach per process (breakpoints only in their
  * address spaces); npids == 0: attach system-wide, the tgid filter decides.
  * Returns 0 or -errno after logging the probe that failed (then nothing of
  * this call stays attached).

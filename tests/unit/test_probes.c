@@ -134,8 +134,23 @@ static const struct parse_case parse_cases[] = {
 	{ "libc:malloc,category", -EINVAL, .msg = "empty value for category=" },
 	{ "libc:malloc,", -EINVAL, .msg = "empty option" },
 	{ "libc:malloc,,name=x", -EINVAL, .msg = "empty option" },
-	{ "usdt:/bin/x:prov:name", -EOPNOTSUPP,
-	  .msg = "usdt probes are not supported yet: usdt:/bin/x:prov:name" },
+	/* USDT and markers (the provider and END are checked in test_probes_usdt_parse) */
+	{ "usdt:/bin/x:prov:name", 0, "/bin/x", "name" },
+	{ "usdt:/bin/x:svc:a..b,bytes=arg2,error=arg1!=0", 0, "/bin/x", "a", .mode = PROBE_ERR_RET_NE0,
+	  .bytes = 2 },
+	{ "usdt:/bin/x:svc:a,bytes=arg12", 0, "/bin/x", "a", .bytes = 12 },
+	{ "marks:./app", 0, "./app", "*" },
+	{ "marks:./app:download:*,category=dl", 0, "./app", "download:*", .category = "dl" },
+	{ "libc:malloc,count", 0, "libc", "malloc" },
+	{ "usdt:/bin/x:svc", -EINVAL, .msg = "expected usdt:BINARY:PROVIDER:NAME" },
+	{ "usdt:/bin/x::a", -EINVAL, .msg = "empty provider" },
+	{ "usdt:/bin/x:svc:a*..b", -EINVAL, .msg = "no globs" },
+	{ "usdt:/bin/x:svc:a..", -EINVAL, .msg = "both names" },
+	{ "usdt:/bin/x:svc:a,error=ret<0", -EINVAL, .msg = "argN" },
+	{ "usdt:/bin/x:svc:a,bytes=arg13", -EINVAL, .msg = "arg1..arg12" },
+	{ "usdt:/bin/x:svc:a,count", -EINVAL, .msg = "counted already" },
+	{ "marks:", -EINVAL, .msg = "empty binary" },
+	{ "libc:malloc,error=arg1!=0", -EINVAL, .msg = "bad error=" },
 };
 
 static void test_probes_parse_table(void **state)
