@@ -118,7 +118,7 @@ static int bench_init(struct bench *b, uint32_t npids, uint32_t nops)
 	b->spans = spans__new(1000);
 	if (!b->agg || !b->spans || events__open(-1, b->agg, &b->ev))
 		return -1;
-	events__set_spans(b->ev, b->spans);
+	events__set_spans(b->ev, b->spans, NULL);
 	return 0;
 }
 

@@ -19,7 +19,9 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OPTRACE = os.path.join(ROOT, "optrace")
+# OPTRACE_BIN: test another build of optrace (scripts/run-tests.sh sets it
+# for SAN=1); the targets always come from build/.
+OPTRACE = os.environ.get("OPTRACE_BIN") or os.path.join(ROOT, "optrace")
 WORKLOAD = os.path.join(ROOT, "build", "targets", "workload")
 TIMEOUT = 60        # seconds, for any subprocess that should end by itself
 ATTACH_WAIT = 3     # seconds to wait for optrace -p to say it is tracing
