@@ -554,8 +554,13 @@ static int emit_report(struct session *s, const struct report *r)
 
 	if (s->cfg->record && !s->cfg->format_given)
 		return 0;
+	/* Renderers say -EIO for any failed write; the write that failed left
+	 * the reason in errno (ENOSPC, EPIPE...). */
+	errno = 0;
 	err = render__report(s->out, s->cfg->format, r, &ro);
 	if (!err && fflush(s->out))
+		err = -EIO;
+	if (err == -EIO && errno)
 		err = -errno;
 	return err;
 }
@@ -655,9 +660,10 @@ static int final_report(struct session *s)
 	}
 	err = emit_report(s, &r);
 	if (err) {
-		pr_err("write report: %s", strerror(-err));
+		pr_err("write report to %s: %s", s->cfg->output ? s->cfg->output : "stdout",
+		       strerror(-err));
 		report__free(&r);
-		return OT_EXIT_USAGE;
+		return err == -EINVAL ? OT_EXIT_USAGE : OT_EXIT_ENV;
 	}
 	if (s->cfg->record) {
 		err = record__write(s->cfg->record_path, &r, msg, sizeof(msg));
@@ -728,8 +734,9 @@ static int run_loop(struct session *s)
 		if (now >= s->t_last_tick + s->tick_ns) {
 			err = tick(s, now);
 			if (err) {
-				pr_err("write report: %s", strerror(-err));
-				return OT_EXIT_USAGE;
+				pr_err("interval report to %s: %s",
+				       cfg->output ? cfg->output : "stdout", strerror(-err));
+				return err == -EINVAL ? OT_EXIT_USAGE : OT_EXIT_ENV;
 			}
 			if (s->alert_stop) {
 				pr_warn("stopping: a critical alert fired (--exit-on-alert)");
