@@ -29,6 +29,7 @@ enum {
 	OPT_SPANS,
 	OPT_LISTEN,
 	OPT_MAX_SERIES,
+	OPT_MAX_THREADS,
 	OPT_SAMPLE,
 	OPT_CGROUP,
 };
@@ -55,6 +56,7 @@ static const struct option trace_opts[] = {
 	{ "spans", required_argument, NULL, OPT_SPANS },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
+	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -113,6 +115,8 @@ void cli__trace_usage(FILE *f)
 "      --no-split           do not split each call's time (on-CPU, run queue, IO\n"
 "                           wait, other) nor count its switches and faults\n"
 "      --ringbuf-size MIB   ring buffer size in MiB, a power of two (default 16)\n"
+"      --max-threads N      threads timed at once (default 65536); calls of\n"
+"                           threads beyond are counted as not timed (threads full)\n"
 "      --perf-uprobes       attach with perf-event uprobes, not uprobe_multi\n"
 "  -v, --verbose            more diagnostics (twice: libbpf's too)\n"
 "  -h, --help               this help\n"
@@ -344,6 +348,15 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 			break;
 		case OPT_CGROUP:
 			cfg->cgroup_path = optarg;
+			break;
+		case OPT_MAX_THREADS:
+			errno = 0;
+			mib = strtol(optarg, &end, 10);
+			if (errno || *end || mib < 1 || mib > (1 << 22)) {
+				pr_err("bad thread count '%s': expected 1..4194304", optarg);
+				err = -EINVAL;
+			}
+			cfg->max_threads = mib;
 			break;
 		case OPT_MAX_SERIES:
 			errno = 0;

@@ -52,6 +52,7 @@ struct trace_config {
 	bool exit_on_alert;	/* stop and exit 1 at the first critical alert */
 	uint64_t spans_cap;	/* slowest raw spans kept (--spans N) */
 	size_t max_series;	/* prom and serve: (pid, op) series cap (--max-series) */
+	uint32_t max_threads;	/* --max-threads: thread map size (0: the default) */
 	uint32_t sample_every;	/* --sample N: 1 call in N recorded per thread and op; 0: all */
 	const char *cgroup_path;/* --cgroup PATH: only tasks under this cgroup v2 directory */
 	char *argv_line;	/* optrace's own command line, for records (owned) */

@@ -236,6 +236,7 @@ static int start_tracer(struct session *s)
 		.no_split = cfg->no_split,
 		.sample_every = cfg->sample_every,
 		.cgroup_path = cfg->cgroup_path,
+		.max_threads = cfg->max_threads,
 	};
 	int err;
 

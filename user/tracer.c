@@ -205,6 +205,10 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		t->skel->rodata->targ_cgroup = true;
 	}
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
+	if (opts->max_threads) {
+		bpf_map__set_max_entries(t->skel->maps.thread_stacks, opts->max_threads);
+		bpf_map__set_max_entries(t->skel->maps.thread_acct, opts->max_threads);
+	}
 	t->traced_words = traced_bits_words();
 	bpf_map__set_max_entries(t->skel->maps.traced_bits, t->traced_words);
 

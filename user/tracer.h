@@ -29,6 +29,7 @@ struct tracer_opts {
 	uint32_t sample_every;	  /* --sample N: record 1 call in N per thread and op; 0/1: all */
 	const char *cgroup_path;  /* --cgroup: record only tasks under this cgroup v2 directory */
 	bool all_tgids;		  /* record every process (with cgroup_path: the cgroup decides) */
+	uint32_t max_threads;	  /* threads with an op stack and accounting at once; 0: OT_MAX_THREADS */
 };
 
 /*

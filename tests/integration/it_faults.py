@@ -259,3 +259,52 @@ def test_fault_binary_replaced_while_traced():
           "calls in the last intervals after the replace: %s"
           % [sum(o["calls"] for o in d["ops"]) for d in late])
     check(calls(docs[-1], "op_sleep") > 500, "op_sleep calls %d" % calls(docs[-1], "op_sleep"))
+
+
+@bpf
+def test_fault_thread_map_full_counted():
+    # 6 threads, room for 3: calls of threads without a slot are not timed,
+    # and every one of them is counted, so timed + not timed = all calls.
+    docs, target, _ = trace([probe("op_fast")], [WORKLOAD, "threads", 6, 2000],
+                            ["--max-threads", "3"])
+    doc = final(docs)
+    timed = calls(doc, "op_fast")
+    full = doc["loss"]["threads_full"]
+    check(full > 0, "6 threads in a 3-thread map: threads_full is 0")
+    check(timed + full == target["calls"] == 12000,
+          "timed %d + not timed %d != %s calls" % (timed, full, target["calls"]))
+    text, _, _ = trace([probe("op_fast")], [WORKLOAD, "threads", 6, 2000],
+                       ["--max-threads", "3"], fmt="text")
+    check("calls not timed (threads full)" in text, "the text report does not say it")
+
+
+@bpf
+def test_fault_pid_reuse_not_traced():
+    # A followed child exits; an unrelated process then gets its pid
+    # (ns_last_pid): it must not be recorded as the traced child.
+    sh = "%s count 100 & echo child=$!; wait; sleep 2" % shlex_quote(WORKLOAD)
+    out = out_file()
+    p = spawn([OPTRACE, "trace", "-f", "json", "-o", out, "-u", probe("op_fast"),
+               "--", "sh", "-c", sh])
+    child = int(read_line(p, "child=", 10).split("=")[1])
+    deadline = time.monotonic() + 5
+    while alive(child) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    reused = None
+    for _ in range(20):
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(child - 1))
+        q = subprocess.Popen([WORKLOAD, "count", "500"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        q.wait(timeout=10)
+        if q.pid == child:
+            reused = q.pid
+            break
+    wait_exit(p, 20, "optrace")
+    if reused is None:
+        raise Skip("could not get pid %d again through ns_last_pid" % child)
+    doc = final(read_report(out))
+    mine = [o for o in ops(doc, "op_fast") if o["pid"] == child]
+    check(sum(o["calls"] for o in mine) == 100,
+          "pid %d: %s calls, want the first process's 100 (the reuse was recorded)"
+          % (child, [o["calls"] for o in mine]))
