@@ -19,7 +19,12 @@
  *     UTF-8 (bytes that are not become U+FFFD);
  *   - counters are cumulative over the report's window: since the start of
  *     tracing in a "final" report, which is what a scraper should see; an
- *     "interval" report (-i) counts its interval only.
+ *     "interval" report (-i) counts its interval only;
+ *   - label cardinality is bounded: with render_opts.max_series, the
+ *     per-op families (optrace_op_*) carry at most that many (pid, op)
+ *     label sets, the busiest, and optrace_series_dropped_total counts
+ *     the rest (always written, 0 included).  Per-process families are
+ *     not capped.
  *
  * Histograms: the report's histograms have 64 buckets per power of two,
  * far too many series; they are re-bucketed onto fixed le boundaries,
@@ -28,10 +33,12 @@
  * cumulative count is exact at the histogram's resolution (values up to
  * 1/64 above a boundary may count under it).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -209,6 +216,77 @@ static void histogram(struct fam *fm, const struct labels *l, const struct hist 
 
 /* ---- per op ---- */
 
+/*
+ * The (pid, op) label sets the per-op families write: every op of the
+ * report, or with a cap the max_series busiest (most calls; ties go to
+ * the earlier op), written in the report's order (pid, then op name), so
+ * that scrapes of the same report are identical.
+ */
+struct op_set {
+	const struct report_op **v; /* malloc'd */
+	size_t n;
+	size_t dropped;		    /* ops left out by the cap */
+};
+
+/* Most calls first; equal calls in the report's order (the pointers share one array). */
+static int by_calls(const void *a, const void *b)
+{
+	const struct report_op *x = *(const struct report_op *const *)a;
+	const struct report_op *y = *(const struct report_op *const *)b;
+
+	if (x->calls != y->calls)
+		return x->calls < y->calls ? 1 : -1;
+	return x < y ? -1 : x > y;
+}
+
+static int by_order(const void *a, const void *b)
+{
+	const struct report_op *x = *(const struct report_op *const *)a;
+	const struct report_op *y = *(const struct report_op *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Fills set from r under the cap (0: none).  Returns 0 or -ENOMEM. */
+static int op_set__init(struct op_set *set, const struct report *r, size_t max_series)
+{
+	size_t i;
+
+	memset(set, 0, sizeof(*set));
+	if (!r->nops)
+		return 0;
+	set->v = malloc(r->nops * sizeof(*set->v));
+	if (!set->v)
+		return -ENOMEM;
+	for (i = 0; i < r->nops; i++)
+		set->v[i] = &r->ops[i];
+	set->n = r->nops;
+	if (max_series && set->n > max_series) {
+		qsort(set->v, set->n, sizeof(*set->v), by_calls);
+		set->dropped = set->n - max_series;
+		set->n = max_series;
+		qsort(set->v, set->n, sizeof(*set->v), by_order);
+	}
+	return 0;
+}
+
+static void op_set__free(struct op_set *set)
+{
+	free(set->v);
+	set->v = NULL;
+}
+
+/* Always written, 0 included: a dashboard can alert on a cap that bites. */
+static void series_dropped(FILE *f, const struct op_set *set)
+{
+	FAM(drop, f, "optrace_series_dropped_total", "counter",
+	    "(pid, op) label sets left out of the per-op families by the series cap "
+	    "(--max-series; the least busy are left out).");
+
+	sample(&drop, NULL, NULL, NULL, NULL);
+	val_u64(f, set->dropped);
+}
+
 static bool has_errors(const struct report_op *op)
 {
 	return op->errors || (op->info && op->info->error_mode != PROBE_ERR_NONE);
@@ -219,7 +297,7 @@ static bool has_bytes(const struct report_op *op)
 	return op->bytes || (op->info && op->info->bytes_src != OT_BYTES_NONE);
 }
 
-static void op_counts(FILE *f, const struct report *r)
+static void op_counts(FILE *f, const struct op_set *set)
 {
 	FAM(calls, f, "optrace_op_calls_total", "counter", "Calls of the operation that returned.");
 	FAM(errs, f, "optrace_op_errors_total", "counter",
@@ -232,20 +310,20 @@ static void op_counts(FILE *f, const struct report *r)
 	char name[32];
 	size_t i, j;
 
-	for (i = 0; i < r->nops; i++) {
-		labels_op(&l, &r->ops[i]);
+	for (i = 0; i < set->n; i++) {
+		labels_op(&l, set->v[i]);
 		sample(&calls, NULL, &l, NULL, NULL);
-		val_u64(f, r->ops[i].calls);
+		val_u64(f, set->v[i]->calls);
 	}
-	for (i = 0; i < r->nops; i++) {
-		if (!has_errors(&r->ops[i]))
+	for (i = 0; i < set->n; i++) {
+		if (!has_errors(set->v[i]))
 			continue;
-		labels_op(&l, &r->ops[i]);
+		labels_op(&l, set->v[i]);
 		sample(&errs, NULL, &l, NULL, NULL);
-		val_u64(f, r->ops[i].errors);
+		val_u64(f, set->v[i]->errors);
 	}
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 
 		labels_op(&l, op);
 		for (j = 0; j < op->nerrs; j++) {
@@ -254,16 +332,16 @@ static void op_counts(FILE *f, const struct report *r)
 			val_u64(f, op->errs[j].count);
 		}
 	}
-	for (i = 0; i < r->nops; i++) {
-		if (!has_bytes(&r->ops[i]))
+	for (i = 0; i < set->n; i++) {
+		if (!has_bytes(set->v[i]))
 			continue;
-		labels_op(&l, &r->ops[i]);
+		labels_op(&l, set->v[i]);
 		sample(&bytes, NULL, &l, NULL, NULL);
-		val_u64(f, r->ops[i].bytes);
+		val_u64(f, set->v[i]->bytes);
 	}
 }
 
-static void op_latency(FILE *f, const struct report *r)
+static void op_latency(FILE *f, const struct op_set *set)
 {
 	FAM(hist, f, "optrace_op_latency_seconds", "histogram",
 	    "Latency of the operation's calls (wall time, entry to return).");
@@ -274,8 +352,8 @@ static void op_latency(FILE *f, const struct report *r)
 	struct labels l;
 	size_t i;
 
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 		uint64_t shift = ru_shift(op);
 		double sum;
 
@@ -286,8 +364,8 @@ static void op_latency(FILE *f, const struct report *r)
 		labels_op(&l, op);
 		histogram(&hist, &l, op->lat, shift, op->lat->count ? sum : 0.0);
 	}
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 		const struct {
 			const char *p;
 			uint64_t v;
@@ -303,8 +381,8 @@ static void op_latency(FILE *f, const struct report *r)
 			val_ns(f, pv[k].v);
 		}
 	}
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 
 		if (!op->calls || !isfinite(op->self_mean))
 			continue;
@@ -332,7 +410,7 @@ static void split_shares(const struct report_split *s, double v[4])
 	v[3] = s->offcpu_share;
 }
 
-static void op_split(FILE *f, const struct report *r)
+static void op_split(FILE *f, const struct op_set *set)
 {
 	FAM(time, f, "optrace_op_time_seconds_total", "counter",
 	    "Where the calls' time went: on CPU, waiting in the run queue, in IO wait, "
@@ -352,8 +430,8 @@ static void op_split(FILE *f, const struct report *r)
 	size_t i;
 	int k;
 
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 
 		if (!op->has_split)
 			continue;
@@ -366,15 +444,15 @@ static void op_split(FILE *f, const struct report *r)
 			val_dbl(f, v[k] * (double)op->split_all.calls / 1e9);
 		}
 	}
-	for (i = 0; i < r->nops; i++) {
-		if (!r->ops[i].has_split)
+	for (i = 0; i < set->n; i++) {
+		if (!set->v[i]->has_split)
 			continue;
-		labels_op(&l, &r->ops[i]);
+		labels_op(&l, set->v[i]);
 		sample(&scalls, NULL, &l, NULL, NULL);
-		val_u64(f, r->ops[i].split_all.calls);
+		val_u64(f, set->v[i]->split_all.calls);
 	}
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 
 		if (!op->has_split || !op->split_tail.calls)
 			continue;
@@ -387,15 +465,15 @@ static void op_split(FILE *f, const struct report *r)
 			val_dbl(f, v[k]);
 		}
 	}
-	for (i = 0; i < r->nops; i++) {
-		if (!r->ops[i].has_split)
+	for (i = 0; i < set->n; i++) {
+		if (!set->v[i]->has_split)
 			continue;
-		labels_op(&l, &r->ops[i]);
+		labels_op(&l, set->v[i]);
 		sample(&thr, NULL, &l, NULL, NULL);
-		val_ns(f, r->ops[i].tail_threshold_ns);
+		val_ns(f, set->v[i]->tail_threshold_ns);
 	}
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 
 		if (!op->has_counts)
 			continue;
@@ -405,8 +483,8 @@ static void op_split(FILE *f, const struct report *r)
 		sample(&sw, NULL, &l, "kind", "involuntary");
 		val_dbl(f, op->nivcsw_per_call);
 	}
-	for (i = 0; i < r->nops; i++) {
-		const struct report_op *op = &r->ops[i];
+	for (i = 0; i < set->n; i++) {
+		const struct report_op *op = set->v[i];
 
 		if (!op->has_counts)
 			continue;
@@ -817,15 +895,22 @@ static void run_figures(FILE *f, const struct report *r)
 
 int render__prom(FILE *f, const struct report *r, const struct render_opts *o)
 {
-	(void)o; /* no Prometheus options */
+	struct op_set set;
+	int err;
+
+	err = op_set__init(&set, r, o ? o->max_series : 0);
+	if (err)
+		return err;
 	run_figures(f, r);
-	op_counts(f, r);
-	op_latency(f, r);
-	op_split(f, r);
+	series_dropped(f, &set);
+	op_counts(f, &set);
+	op_latency(f, &set);
+	op_split(f, &set);
 	pid_basics(f, r);
 	pid_sched(f, r);
 	pid_proc(f, r);
 	pid_threads(f, r);
 	block_io(f, r);
+	op_set__free(&set);
 	return ru_finish(f);
 }

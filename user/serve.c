@@ -75,6 +75,7 @@ struct server {
 	int lfd;
 	uint16_t port;
 	size_t max_answer;
+	size_t max_series;	/* /metrics: render_opts.max_series */
 	pthread_mutex_t lock;	/* guards docs[] */
 	struct doc *docs[EP_NR]; /* NULL before the first publish */
 };
@@ -286,6 +287,7 @@ static int render_recent(FILE *f, const struct recent *rc)
 struct render_args {
 	enum endpoint ep;
 	const struct report *cum, *iv;
+	struct render_opts prom;
 	struct recent recent;
 };
 
@@ -293,7 +295,7 @@ static int render_doc(FILE *f, const struct render_args *a)
 {
 	switch (a->ep) {
 	case EP_METRICS:
-		return render__prom(f, a->cum, NULL);
+		return render__prom(f, a->cum, &a->prom);
 	case EP_REPORT:
 		return render__json(f, a->cum, NULL);
 	case EP_HEALTH:
@@ -340,6 +342,7 @@ int server__publish(struct server *s, const struct report *cumulative,
 	struct render_args a = {
 		.cum = cumulative,
 		.iv = interval ? interval : cumulative,
+		.prom = { .max_series = s ? s->max_series : 0 },
 		.recent = { recent, recent ? nrecent : 0, cumulative ? cumulative->meta.elapsed_s : 0 },
 	};
 	struct doc *fresh[EP_NR] = { NULL }, *old[EP_NR];
@@ -585,6 +588,7 @@ int server__start(const struct server_opts *o, struct server **out, char *err, s
 	if (!s)
 		return seterr(err, errlen, -ENOMEM, "serve: out of memory");
 	s->max_answer = o->max_answer_bytes ? o->max_answer_bytes : SERVER_DEFAULT_ANSWER_BYTES;
+	s->max_series = o->max_series;
 	pthread_mutex_init(&s->lock, NULL);
 	fd = open_listener(listen_on, conns, &s->port, err, errlen);
 	if (fd < 0) {

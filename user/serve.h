@@ -35,7 +35,8 @@ struct server_opts {
 	unsigned timeout_s;	 /* idle connections are closed after this; 0: default */
 	size_t max_answer_bytes; /* a larger document is served as 503; 0: default */
 	size_t conn_memory;	 /* per-connection buffer; 0: SERVER_DEFAULT_CONN_MEMORY */
-	size_t max_series;	 /* /metrics: (pid, op) label sets cap, passed to render__prom */
+	size_t max_series;	 /* /metrics: at most this many (pid, op) label sets, the
+				  * busiest (render_opts.max_series); 0: no cap */
 };
 
 struct server;

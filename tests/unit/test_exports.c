@@ -304,8 +304,8 @@ static void dump(const struct fixture *fx, render_fn fn)
 	}
 }
 
-/* Renders into fx->buf (NUL-terminated); returns the renderer's result. */
-static int render(struct fixture *fx, render_fn fn)
+/* Renders into fx->buf (NUL-terminated) with options o (may be NULL); the renderer's result. */
+static int render_opts(struct fixture *fx, render_fn fn, const struct render_opts *o)
 {
 	FILE *f;
 	int err;
@@ -314,10 +314,15 @@ static int render(struct fixture *fx, render_fn fn)
 	fx->buf = NULL;
 	f = open_memstream(&fx->buf, &fx->len);
 	assert_non_null(f);
-	err = fn(f, &fx->r, NULL);
+	err = fn(f, &fx->r, o);
 	assert_int_equal(fclose(f), 0);
 	dump(fx, fn);
 	return err;
+}
+
+static int render(struct fixture *fx, render_fn fn)
+{
+	return render_opts(fx, fn, NULL);
 }
 
 static bool valid_utf8(const char *s)
@@ -675,16 +680,40 @@ static void test_prom(void **state)
 	assert_false(has_line_prefix(fx->buf, "optrace_probe_bias_seconds{insn=\"single-stepped\"}"));
 }
 
-/* promtool check metrics, when installed: no parse error and no lint problem. */
-static void test_prom_promtool(void **state)
+static bool have_promtool(void)
 {
-	struct fixture *fx = *state;
+	return !access("/usr/bin/promtool", X_OK);
+}
+
+/* promtool check metrics on fx->buf: no parse error and no lint problem. */
+static void promtool_check(const struct fixture *fx)
+{
 	char path[] = "/tmp/test_exports_promXXXXXX", cmd[128], out[4096];
 	FILE *p;
 	size_t n;
 	int fd, st;
 
-	if (access("/usr/bin/promtool", X_OK)) {
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, fx->buf, fx->len), (ssize_t)fx->len);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	unlink(path);
+	if (st != 0 || n)
+		fail_msg("promtool: status %d: %s", st, out);
+}
+
+/* promtool check metrics, when installed: no parse error and no lint problem. */
+static void test_prom_promtool(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!have_promtool()) {
 		skip();
 		return;
 	}
@@ -692,21 +721,119 @@ static void test_prom_promtool(void **state)
 		if (round)
 			fx->r.nops = fx->r.npids = fx->r.nfindings = fx->r.nalerts = 0;
 		assert_int_equal(render(fx, render__prom), 0);
-		fd = mkstemp(path);
-		assert_true(fd >= 0);
-		assert_int_equal(write(fd, fx->buf, fx->len), (ssize_t)fx->len);
-		close(fd);
-		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", path);
-		p = popen(cmd, "r");
-		assert_non_null(p);
-		n = fread(out, 1, sizeof(out) - 1, p);
-		out[n] = '\0';
-		st = pclose(p);
-		unlink(path);
-		strcpy(path, "/tmp/test_exports_promXXXXXX");
-		if (st != 0 || n)
-			fail_msg("promtool: status %d: %s", st, out);
+		promtool_check(fx);
 	}
+}
+
+/* What marks each op in its per-op series (pid B has only the op that is not UTF-8). */
+static const char *const op_needle[NR_OPS] = {
+	[OP_GET] = "op=\"get,",
+	[OP_SCRIPT] = "op=\"<script>",
+	[OP_IDLE] = "op=\"idle\"",
+	[OP_BAD] = "pid=\"4243\"",
+};
+
+/* Lines of the per-op families (optrace_op_*) that contain needle. */
+static size_t op_lines(const char *text, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *e = strchr(p, '\n');
+		const char *hit = strstr(p, needle);
+
+		if (!strncmp(p, "optrace_op_", 11) && hit && (!e || hit < e))
+			n++;
+	}
+	return n;
+}
+
+/* Where op id's optrace_op_calls_total sample starts in text; NULL if absent. */
+static const char *calls_line(const char *text, int id)
+{
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *e = strchr(p, '\n'), *hit = strstr(p, op_needle[id]);
+
+		if (!strncmp(p, "optrace_op_calls_total{", 23) && hit && (!e || hit < e))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * --max-series: the per-op families keep the busiest (pid, op) label sets
+ * (ties to the earlier op), in the report's order; the dropped counter is
+ * always there; per-process families are not capped; promtool is happy.
+ */
+static void test_prom_series_cap_keeps_busiest(void **state)
+{
+	static const struct {
+		size_t cap;
+		bool set_calls;
+		uint64_t calls[NR_OPS]; /* get, script, idle, bad (when set_calls) */
+		bool kept[NR_OPS];
+		uint64_t dropped;
+	} cases[] = {
+		{ 0, false, { 0 }, { 1, 1, 1, 1 }, 0 },	     /* no cap */
+		{ 5, false, { 0 }, { 1, 1, 1, 1 }, 0 },	     /* above the op count */
+		{ 4, false, { 0 }, { 1, 1, 1, 1 }, 0 },	     /* exactly the op count */
+		{ 3, false, { 0 }, { 1, 1, 0, 1 }, 1 },	     /* 160, 100, 0, 3: idle out */
+		{ 2, false, { 0 }, { 1, 1, 0, 0 }, 2 },
+		{ 1, false, { 0 }, { 1, 0, 0, 0 }, 3 },
+		{ 2, true, { 160, 100, 0, 1000 }, { 1, 0, 0, 1 }, 2 }, /* busiest last */
+		{ 1, true, { 100, 100, 0, 3 }, { 1, 0, 0, 0 }, 3 },    /* tie: earlier op */
+		{ 2, true, { 5, 7, 7, 7 }, { 0, 1, 1, 0 }, 2 },	      /* three-way tie */
+	};
+	struct fixture *fx = *state;
+	uint64_t orig[NR_OPS];
+
+	for (int i = 0; i < NR_OPS; i++)
+		orig[i] = fx->ops[i].calls;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct render_opts o = { .max_series = cases[c].cap };
+		const char *prev = NULL;
+
+		for (int i = 0; i < NR_OPS; i++)
+			fx->ops[i].calls = cases[c].set_calls ? cases[c].calls[i] : orig[i];
+		assert_int_equal(render_opts(fx, render__prom, &o), 0);
+		prom_structure(fx->buf);
+		assert_true(prom_value(fx->buf, "optrace_series_dropped_total") ==
+			    (double)cases[c].dropped);
+		assert_true(has_line_prefix(fx->buf,
+					    "# TYPE optrace_series_dropped_total counter"));
+		for (int i = 0; i < NR_OPS; i++) {
+			const char *line = calls_line(fx->buf, i);
+
+			if (!cases[c].kept[i]) {
+				if (op_lines(fx->buf, op_needle[i]))
+					fail_msg("case %zu: op %d should be dropped", c, i);
+				continue;
+			}
+			if (!line)
+				fail_msg("case %zu: op %d should be kept", c, i);
+			assert_true(line > prev); /* the report's order */
+			prev = line;
+		}
+		/* per-process families keep every pid */
+		assert_true(prom_value(fx->buf, "optrace_process_calls_total{pid=\"4243\","
+					       "comm=\"worker\"}") == 3);
+		if (have_promtool())
+			promtool_check(fx);
+	}
+}
+
+/* An empty report still says that nothing was dropped. */
+static void test_prom_series_dropped_zero_without_ops(void **state)
+{
+	struct render_opts o = { .max_series = 1 };
+	struct fixture *fx = *state;
+
+	fx->r.nops = 0;
+	assert_int_equal(render_opts(fx, render__prom, &o), 0);
+	assert_true(prom_value(fx->buf, "optrace_series_dropped_total") == 0);
+	assert_false(has_line_prefix(fx->buf, "optrace_op_"));
+	assert_int_equal(render(fx, render__prom), 0);
+	assert_true(prom_value(fx->buf, "optrace_series_dropped_total") == 0);
 }
 
 /* ---------------------------------------------------------------- HTML */
@@ -1019,6 +1146,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_csv, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prom, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prom_promtool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prom_series_cap_keeps_busiest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_prom_series_dropped_zero_without_ops, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perfetto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_perfetto_enomem, setup, teardown),

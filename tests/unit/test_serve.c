@@ -286,6 +286,48 @@ static void test_serve_metrics(void **state)
 	free(a.body);
 }
 
+/* The value of the /metrics sample line that starts with series; -1 if none. */
+static double metric(const char *body, const char *series)
+{
+	size_t n = strlen(series);
+
+	for (const char *p = body; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, series, n) && p[n] == ' ')
+			return strtod(p + n + 1, NULL);
+	return -1;
+}
+
+/* server_opts.max_series reaches /metrics: the busiest op stays, the dropped counter says 1. */
+static void test_serve_metrics_series_cap(void **state)
+{
+	struct server_opts o = { .listen = "127.0.0.1:0", .max_series = 1 };
+	struct fixture *fx = *state;
+	struct server *srv;
+	struct answer a;
+
+	fx->ops[1].calls = 2000; /* put, of pid 4243, is the busiest */
+	assert_int_equal(server__start(&o, &srv, NULL, 0), 0);
+	assert_int_equal(server__publish(srv, &fx->r, NULL, NULL, 0), 0);
+	get(server__port(srv), "GET", "/metrics", &a);
+	assert_int_equal(a.status, 200);
+	assert_true(metric(a.body, "optrace_series_dropped_total") == 1);
+	assert_non_null(strstr(a.body, "optrace_op_calls_total{pid=\"4243\""));
+	assert_null(strstr(a.body, "optrace_op_calls_total{pid=\"4242\""));
+	/* per-process families are not capped */
+	assert_non_null(strstr(a.body, "optrace_process_calls_total{pid=\"4242\""));
+	free(a.body);
+	server__stop(srv);
+
+	/* the fixture's server has no cap: both ops, nothing dropped */
+	publish(fx);
+	get(fx->port, "GET", "/metrics", &a);
+	assert_int_equal(a.status, 200);
+	assert_true(metric(a.body, "optrace_series_dropped_total") == 0);
+	assert_non_null(strstr(a.body, "optrace_op_calls_total{pid=\"4242\""));
+	assert_non_null(strstr(a.body, "optrace_op_calls_total{pid=\"4243\""));
+	free(a.body);
+}
+
 static void test_serve_health_status_matches_worst_finding(void **state)
 {
 	static const struct {
@@ -687,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_serve_unavailable_before_first_publish, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_serve_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serve_metrics_series_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_health_status_matches_worst_finding,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serve_health_uses_interval_figures, setup,
