@@ -439,8 +439,8 @@ static int start_live(struct session *s)
 			pr_err("serve: %s", err);
 			return ret == -EINVAL ? OT_EXIT_USAGE : OT_EXIT_ENV;
 		}
-		fprintf(stderr, "Serving /metrics, /api/health, /api/report and /api/recent on %s "
-			"(port %u)\n", s->cfg->listen ? s->cfg->listen : SERVER_DEFAULT_LISTEN,
+		fprintf(stderr, "Serving on %s (port %u): /metrics, /api/health, /api/report, "
+			"/api/recent\n", s->cfg->listen ? s->cfg->listen : SERVER_DEFAULT_LISTEN,
 			(unsigned)server__port(s->srv));
 	} else if (s->cfg->mode == MODE_TOP) {
 		struct top_opts to = { .sort = TOP_SORT_CPU };
