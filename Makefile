@@ -26,7 +26,7 @@ endif
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -MMD -MP -Iuser -Ibpf -I$(OUT)
-LDLIBS	:= -lbpf -lelf -lz -ljansson -linih -lmicrohttpd -lncursesw -ldl -lpthread -lm -lstdc++
+LDLIBS	:= -lbpf -lelf -lz -llzma -ljansson -linih -lmicrohttpd -lncursesw -ldl -lpthread -lm -lstdc++
 ifeq ($(SAN),1)
 CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
@@ -49,7 +49,7 @@ SKEL	  := $(OUT)/optrace.skel.h
 # Unit tests: tests/unit/test_<module>.c links the modules listed in
 # TEST_<module>_MODS (and cmocka) only.
 TEST_hist_MODS	 := hist
-TEST_probes_MODS := probes binpath elfsym log usdt demangle
+TEST_probes_MODS := probes binpath elfsym debuginfo log usdt demangle
 TEST_usdt_MODS   := usdt demangle
 TEST_units_MODS	 := units
 TEST_agg_MODS	 := agg hist split blkio errnames errmode
@@ -60,7 +60,7 @@ TEST_blkio_MODS := blkio hist
 TEST_compare_MODS := compare render_compare cmd_compare hist units log
 TEST_exports_MODS := errmode render_csv render_loss render_prom render_html render_perfetto hist units errnames finding sysmon
 TEST_record_MODS := errmode record report_read render_json render_text render_loss render_res report hist units \
-		    errnames sysmon finding calib elfsym demangle agg blkio split render_findings alert \
+		    errnames sysmon finding calib elfsym debuginfo demangle agg blkio split render_findings alert \
 		    config trend
 TEST_serve_MODS := errmode serve render_json render_prom render_res finding hist units errnames sysmon
 TEST_top_MODS   := top units
@@ -69,6 +69,7 @@ TEST_trend_MODS   := trend
 TEST_config_MODS  := config units
 TEST_alert_MODS   := alert config units finding render_findings trend
 TEST_cgroup_MODS  := cgroup
+TEST_debuginfo_MODS := debuginfo elfsym demangle
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)

@@ -9,6 +9,7 @@ pkgs=(
 	make gcc clang llvm pkg-config	# toolchain; clang/llvm for the BPF target
 	libbpf-dev bpftool		# libbpf and skeleton generation
 	libelf-dev zlib1g-dev		# ELF symbols; libbpf needs both
+	liblzma-dev			# .gnu_debugdata (MiniDebugInfo) of stripped binaries
 	libjansson-dev			# JSON output and records
 	libinih-dev			# config files (INI)
 	libmicrohttpd-dev		# optrace serve (HTTP)

@@ -32,6 +32,7 @@ enum {
 	OPT_MAX_THREADS,
 	OPT_SAMPLE,
 	OPT_CGROUP,
+	OPT_RATIO,
 };
 
 static const struct option trace_opts[] = {
@@ -59,6 +60,7 @@ static const struct option trace_opts[] = {
 	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "ratio", required_argument, NULL, OPT_RATIO },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -100,6 +102,10 @@ void cli__trace_usage(FILE *f)
 "      --max-series N       -f prom: at most N (pid, op) label sets (default 1000)\n"
 "      --sample N           record 1 call in N per thread and op (decided in BPF);\n"
 "                           counts are scaled by N and reports say so\n"
+"      --ratio NAME=PROBE,NAME_B=PROBE_B\n"
+"                           count both probes (ops NAME and NAME_B) and report\n"
+"                           NAME/(NAME+NAME_B) per process, e.g. a hit rate;\n"
+"                           repeatable (PROBE: as -u, without name=)\n"
 "      --cgroup PATH        record only tasks inside this cgroup v2 directory\n"
 "                           (and its subtree), e.g. a container's or a service's\n"
 "      --spans N            keep the N slowest calls with their time split for\n"
@@ -132,6 +138,7 @@ void cli__trace_usage(FILE *f)
 "  optrace trace -p 4242 -u 'libc:open,error=ret<0' -u 'libc:strlen'\n"
 "  optrace trace -p 4242 -d 10 --threads     # where pid 4242's time goes\n"
 "  optrace trace -c alerts.ini --exit-on-alert -u ./bench:op -- ./bench\n"
+"  optrace trace -p 4242 --ratio hit=./app:cache_hit,miss=./app:cache_miss\n"
 "  optrace list /usr/bin/app 'handle_*'      # what can be traced\n"
 "\n"
 "Every report shows how many events were lost. Exit codes: 0 ok, 1 a\n"
@@ -256,6 +263,36 @@ static int add_spec(const char *arg, struct trace_config *cfg)
 	return 0;
 }
 
+/* --ratio: its two probes become specs, its names a ratio definition. */
+static int add_ratio(const char *arg, struct trace_config *cfg)
+{
+	struct report_ratio_def *v;
+	struct probe_ratio r;
+	char err[512];
+	int ret;
+
+	ret = probe_ratio__parse(arg, &r, err, sizeof(err));
+	if (ret) {
+		pr_err("%s", err);
+		return ret;
+	}
+	v = realloc(cfg->ratios, (cfg->nratios + 1) * sizeof(*v));
+	if (!v) {
+		probe_ratio__free(&r);
+		return -ENOMEM;
+	}
+	cfg->ratios = v;
+	ret = add_spec(r.spec_a, cfg);
+	if (!ret)
+		ret = add_spec(r.spec_b, cfg);
+	if (!ret) {
+		v[cfg->nratios++] = (struct report_ratio_def){ r.label_a, r.label_b };
+		r.label_a = r.label_b = NULL;
+	}
+	probe_ratio__free(&r);
+	return ret;
+}
+
 static int parse_dur(const char *what, const char *arg, uint64_t *ns)
 {
 	if (units__parse_duration(arg, 1000000000ULL, ns) || *ns == 0) {
@@ -346,6 +383,7 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 			}
 			cfg->sample_every = (uint32_t)mib;
 			break;
+		case OPT_RATIO: err = add_ratio(optarg, cfg); break;
 		case OPT_CGROUP:
 			cfg->cgroup_path = optarg;
 			break;
@@ -483,6 +521,13 @@ void trace_config__free(struct trace_config *cfg)
 	for (size_t i = 0; i < cfg->nspecs; i++)
 		probe_spec__free(&cfg->specs[i]);
 	free(cfg->specs);
+	for (size_t i = 0; i < cfg->nratios; i++) {
+		free(cfg->ratios[i].label_a);
+		free(cfg->ratios[i].label_b);
+	}
+	free(cfg->ratios);
+	cfg->ratios = NULL;
+	cfg->nratios = 0;
 	free(cfg->pids);
 	free(cfg->argv_line);
 	cfg->argv_line = NULL;

@@ -55,6 +55,9 @@ struct trace_config {
 	uint32_t max_threads;	/* --max-threads: thread map size (0: the default) */
 	uint32_t sample_every;	/* --sample N: 1 call in N recorded per thread and op; 0: all */
 	const char *cgroup_path;/* --cgroup PATH: only tasks under this cgroup v2 directory */
+	struct report_ratio_def *ratios; /* --ratio: the op names compared (owned); their
+					  * probes are in specs */
+	size_t nratios;
 	char *argv_line;	/* optrace's own command line, for records (owned) */
 	char **cmd;		/* -- CMD ARGS..., NULL-terminated, or NULL */
 };

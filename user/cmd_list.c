@@ -205,6 +205,13 @@ static int list_file(const char *path, const char *glob, const pid_t *pids, size
 		       (unsigned long long)f->size, f->is_ifunc ? "  ifunc" : "",
 		       f->endbr ? "  endbr64" : "");
 	}
+	if (funcs.stripped) {
+		char src[96];
+
+		printf("# stripped; symbols from: %s%s%s\n",
+		       elfsym__sources_str(funcs.sources, src, sizeof(src)),
+		       funcs.debug_file ? " " : "", funcs.debug_file ? funcs.debug_file : "");
+	}
 	if (glob)
 		printf("# %zu of %zu functions match '%s'\n", n, funcs.n, glob);
 	else

@@ -2,8 +2,10 @@
 /*
  * elfsym.c - the functions an ELF file defines, read with libelf.
  *
- * Owns: walking .symtab and .dynsym, mapping symbol addresses to file
- * offsets through the executable PT_LOAD segments, and the endbr64 check.
+ * Owns: walking .symtab and .dynsym (and, for a stripped file, the .symtab
+ * of its .gnu_debugdata and of its separate debug file, which debuginfo.c
+ * finds), mapping symbol addresses to file offsets through the executable
+ * PT_LOAD segments of the file itself, and the endbr64 check.
  * The file is mapped read-only (ELF_C_READ_MMAP) so that symbol names and
  * instruction bytes are read in place: only the surviving, deduplicated
  * names are copied.  Left out as untraceable or ambiguous: symbols outside
@@ -15,10 +17,12 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "debuginfo.h"
 #include "demangle.h"
 #include "elfsym.h"
 
@@ -197,29 +201,116 @@ static int collect_syms(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *v
 	return 0;
 }
 
-/* Reads every function symbol of .symtab and .dynsym. */
-static int read_raw_syms(struct elf_file *ef, struct raw_sym **v, size_t *n)
+/* A growing array of raw symbols. */
+struct raw_syms {
+	struct raw_sym *v;
+	size_t n, cap;
+};
+
+/*
+ * Appends the function symbols of elf's symbol tables of type want
+ * (SHT_SYMTAB or SHT_DYNSYM) to *rs.  Returns the number of such tables
+ * (>= 0), or -ENOEXEC / -ENOMEM.
+ */
+static int read_raw_syms(Elf *elf, Elf32_Word want, struct raw_syms *rs)
 {
 	Elf_Data *versym = NULL;
 	Elf_Scn *scn = NULL;
-	size_t cap = 0;
+	int err, ntables = 0;
 	GElf_Shdr sh;
-	int err;
 
-	*v = NULL;
-	*n = 0;
-	while ((scn = elf_nextscn(ef->elf, scn)))
+	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
 			versym = elf_getdata(scn, NULL);
-	while ((scn = elf_nextscn(ef->elf, scn))) {
+	while ((scn = elf_nextscn(elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
 			return -ENOEXEC;
-		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)
+		if (sh.sh_type != want)
 			continue;
-		err = collect_syms(ef->elf, scn, &sh, sh.sh_type == SHT_DYNSYM ? versym : NULL,
-				   v, n, &cap);
+		ntables++;
+		err = collect_syms(elf, scn, &sh, sh.sh_type == SHT_DYNSYM ? versym : NULL,
+				   &rs->v, &rs->n, &rs->cap);
 		if (err)
 			return err;
+	}
+	return ntables;
+}
+
+/* The extra symbol sources of a stripped file, open while their names are in use. */
+struct extra_syms {
+	void *mini;	/* decompressed .gnu_debugdata image */
+	size_t mini_len;
+	Elf *mini_elf;
+	int dbg_fd;
+	Elf *dbg_elf;
+};
+
+static void extra_syms__close(struct extra_syms *x)
+{
+	if (x->mini_elf)
+		elf_end(x->mini_elf);
+	if (x->dbg_elf)
+		elf_end(x->dbg_elf);
+	if (x->dbg_fd >= 0)
+		close(x->dbg_fd);
+	free(x->mini);
+}
+
+/* Appends the .symtab functions of one extra source; sets bit when it gave any. */
+static int read_extra(Elf *elf, struct raw_syms *rs, unsigned bit, struct elf_funcs *out)
+{
+	size_t before = rs->n;
+	int ret;
+
+	if (!elf || elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64)
+		return 0;
+	ret = read_raw_syms(elf, SHT_SYMTAB, rs);
+	if (ret == -ENOMEM)
+		return ret;
+	if (rs->n > before)
+		out->sources |= bit;
+	return 0;
+}
+
+/*
+ * A stripped file: adds the symbols of .gnu_debugdata and of the separate
+ * debug file, and notes where they were looked for.  Sources that are
+ * missing or unreadable are skipped; only -ENOMEM fails.
+ */
+static int read_debug_syms(struct elf_file *ef, const char *path, struct raw_syms *rs,
+			   struct extra_syms *x, struct elf_funcs *out)
+{
+	char looked[1024];
+	int ret;
+
+	ret = debuginfo__gnu_debugdata(ef->elf, &x->mini, &x->mini_len);
+	if (ret == -ENOMEM)
+		return ret;
+	if (!ret) {
+		x->mini_elf = elf_memory(x->mini, x->mini_len);
+		ret = read_extra(x->mini_elf, rs, ELFSYM_SRC_DEBUGDATA, out);
+		if (ret)
+			return ret;
+	}
+	ret = debuginfo__find_file(ef->elf, path, &out->debug_file, looked, sizeof(looked));
+	if (ret == -ENOMEM)
+		return ret;
+	if (!ret) {
+		x->dbg_fd = open(out->debug_file, O_RDONLY | O_CLOEXEC);
+		if (x->dbg_fd >= 0)
+			x->dbg_elf = elf_begin(x->dbg_fd, ELF_C_READ_MMAP, NULL);
+		ret = read_extra(x->dbg_elf, rs, ELFSYM_SRC_DEBUGFILE, out);
+		if (ret)
+			return ret;
+		if (!(out->sources & ELFSYM_SRC_DEBUGFILE)) {
+			free(out->debug_file); /* no function symbols there: as if absent */
+			out->debug_file = NULL;
+		}
+	}
+	if (asprintf(&out->looked, "%s, .gnu_debugdata%s", looked,
+		     x->mini ? "" : " (none)") < 0) {
+		out->looked = NULL;
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -285,9 +376,10 @@ static int build_funcs(struct elf_file *ef, struct raw_sym *raw, size_t nraw,
 
 int elfsym__load(const char *path, struct elf_funcs *out)
 {
-	struct raw_sym *raw = NULL;
+	struct extra_syms extra = { .dbg_fd = -1 };
+	struct raw_syms rs = { 0 };
 	struct elf_file ef;
-	size_t nraw = 0;
+	size_t ndyn;
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -295,13 +387,24 @@ int elfsym__load(const char *path, struct elf_funcs *out)
 	if (err)
 		return err;
 	out->is_exec = ef.ehdr.e_type == ET_EXEC;
-	err = read_raw_syms(&ef, &raw, &nraw);
-	if (!err) {
-		if (nraw)
-			qsort(raw, nraw, sizeof(*raw), raw_sym__cmp);
-		err = build_funcs(&ef, raw, nraw, out);
+	err = read_raw_syms(ef.elf, SHT_SYMTAB, &rs);
+	if (err > 0 && rs.n)
+		out->sources |= ELFSYM_SRC_SYMTAB;
+	out->stripped = err == 0;
+	ndyn = rs.n;
+	if (err >= 0)
+		err = read_raw_syms(ef.elf, SHT_DYNSYM, &rs);
+	if (err >= 0 && rs.n > ndyn)
+		out->sources |= ELFSYM_SRC_DYNSYM;
+	if (err >= 0 && out->stripped)
+		err = read_debug_syms(&ef, path, &rs, &extra, out);
+	if (err >= 0) {
+		if (rs.n)
+			qsort(rs.v, rs.n, sizeof(*rs.v), raw_sym__cmp);
+		err = build_funcs(&ef, rs.v, rs.n, out);
 	}
-	free(raw);
+	free(rs.v);
+	extra_syms__close(&extra);
 	elf_file__close(&ef);
 	if (err)
 		elfsym__free(out);
@@ -319,8 +422,12 @@ void elfsym__free(struct elf_funcs *funcs)
 		free(funcs->v[i].demangled);
 	}
 	free(funcs->v);
+	free(funcs->debug_file);
+	free(funcs->looked);
 	funcs->v = NULL;
 	funcs->n = 0;
+	funcs->debug_file = NULL;
+	funcs->looked = NULL;
 }
 
 int elfsym__vaddr_to_off(const char *path, uint64_t vaddr, uint64_t *off)
@@ -389,4 +496,23 @@ bool elfsym__has_section(const char *path, const char *name)
 		elf_end(elf);
 	close(fd);
 	return found;
+}
+
+const char *elfsym__sources_str(unsigned sources, char *buf, size_t len)
+{
+	static const char *const names[] = { "symtab", "dynsym", ".gnu_debugdata", "debug file" };
+	size_t used = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(sources & (1u << i)) || used >= len)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+					 names[i]);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+	return buf;
 }

@@ -25,15 +25,31 @@ struct elf_func {
 	unsigned global : 1;   /* STB_GLOBAL or STB_WEAK */
 };
 
+/* Where an elf_funcs' symbols came from (bits of elf_funcs.sources). */
+enum elfsym_source {
+	ELFSYM_SRC_SYMTAB = 1 << 0,    /* the file's own .symtab */
+	ELFSYM_SRC_DYNSYM = 1 << 1,    /* the file's .dynsym (exported functions) */
+	ELFSYM_SRC_DEBUGDATA = 1 << 2, /* .gnu_debugdata (MiniDebugInfo) */
+	ELFSYM_SRC_DEBUGFILE = 1 << 3, /* a separate debug file (build-id or debuglink) */
+};
+
 struct elf_funcs {
 	struct elf_func *v; /* sorted by name, then vaddr; one entry per (name, vaddr) */
 	size_t n;
 	int is_exec;	    /* ET_EXEC (non-PIE) rather than ET_DYN */
+	bool stripped;	    /* the file has no .symtab of its own */
+	unsigned sources;   /* enum elfsym_source bits that gave symbols */
+	char *debug_file;   /* the separate debug file read, or NULL */
+	char *looked;	    /* stripped: where debug symbols were looked for, or NULL */
 };
 
 /*
  * Reads the defined functions (STT_FUNC and STT_GNU_IFUNC with a section) of
- * the ELF file at path into *out.  Returns 0; -ENOENT/-EACCES/... when the
+ * the ELF file at path into *out.  A file without .symtab (stripped) also
+ * gets the function symbols of its .gnu_debugdata section and of its
+ * separate debug file (debuginfo.h): their addresses are mapped to file
+ * offsets through path's own program headers.  An unreadable or corrupt
+ * debug source is skipped (the file's own symbols still count).  Returns 0; -ENOENT/-EACCES/... when the
  * file cannot be opened; -ENOEXEC when it is not an ELF file of this
  * machine; -ENOMEM.  *out is empty (n == 0) on error.  Free with
  * elfsym__free().
@@ -53,5 +69,8 @@ const struct elf_func *elfsym__by_vaddr(const struct elf_funcs *funcs, uint64_t 
 
 /* Does the ELF file at path have a section called name?  False when unreadable. */
 bool elfsym__has_section(const char *path, const char *name);
+
+/* "symtab", "dynsym, .gnu_debugdata", ...: the sources bits as words ("none"). */
+const char *elfsym__sources_str(unsigned sources, char *buf, size_t len);
 
 #endif

@@ -306,6 +306,118 @@ int probe_spec__parse(const char *text, struct probe_spec *spec, char *err, size
 	return ret;
 }
 
+/* ---- --ratio NAME=SPEC_A,NAME_B=SPEC_B ---- */
+
+static const char *const option_keys[] = { "name", "category", "error", "bytes", "count" };
+
+/* Length of the ratio NAME at s (up to '='), 0 when s does not start with NAME=. */
+static size_t ratio_name_len(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+
+	if (!n || s[n] != '=')
+		return 0;
+	for (size_t k = 0; k < sizeof(option_keys) / sizeof(option_keys[0]); k++)
+		if (strlen(option_keys[k]) == n && !strncmp(s, option_keys[k], n))
+			return 0;
+	return n;
+}
+
+/* Writes "bad --ratio 'TEXT': WHY" into err; returns -EINVAL. */
+static __attribute__((format(printf, 4, 5))) int bad_ratio(char *err, size_t errlen,
+							   const char *text, const char *fmt, ...)
+{
+	char why[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	set_err(err, errlen, "bad --ratio '%s': %s", text, why);
+	return -EINVAL;
+}
+
+/* Checks one side's SPEC and builds the -u spec that counts it as op label. */
+static int ratio_side(const char *text, const char *label, const char *spec_text, char **out,
+		      char *err, size_t errlen)
+{
+	struct probe_spec spec;
+	char why[256];
+	int ret;
+
+	if (!*spec_text)
+		return bad_ratio(err, errlen, text, "%s= has no probe (expected NAME=SPEC)", label);
+	ret = probe_spec__parse(spec_text, &spec, why, sizeof(why));
+	if (ret == -EINVAL)
+		return bad_ratio(err, errlen, text, "%s", why);
+	if (ret)
+		return ret;
+	if (spec.label)
+		ret = bad_ratio(err, errlen, text,
+				"drop name= from '%s': the ratio names its op '%s'", spec_text, label);
+	else if (spec.end_name)
+		ret = bad_ratio(err, errlen, text,
+				"'%s' is a BEGIN..END pair (a timed op); a ratio counts events: name one USDT probe",
+				spec_text);
+	else if (asprintf(out, "%s,name=%s%s", spec_text, label,
+			  spec.kind == SPEC_FUNC && !spec.count ? ",count" : "") < 0)
+		ret = -ENOMEM;
+	if (ret == -ENOMEM)
+		*out = NULL;
+	probe_spec__free(&spec);
+	return ret;
+}
+
+void probe_ratio__free(struct probe_ratio *r)
+{
+	if (!r)
+		return;
+	free(r->label_a);
+	free(r->label_b);
+	free(r->spec_a);
+	free(r->spec_b);
+	memset(r, 0, sizeof(*r));
+}
+
+int probe_ratio__parse(const char *text, struct probe_ratio *r, char *err, size_t errlen)
+{
+	const char *usage = "expected NAME=SPEC,NAME_B=SPEC_B (e.g. hit=./app:cache_hit,miss=./app:cache_miss)";
+	size_t na = ratio_name_len(text), nb = 0;
+	const char *p, *b = NULL;
+	char *spec_a = NULL;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (!na)
+		return bad_ratio(err, errlen, text, "%s", usage);
+	for (p = strchr(text + na + 1, ','); p && !b; p = strchr(p + 1, ','))
+		if ((nb = ratio_name_len(p + 1)))
+			b = p + 1;
+	if (!b)
+		return bad_ratio(err, errlen, text, "no second NAME_B=SPEC_B; %s", usage);
+	r->label_a = strndup(text, na);
+	r->label_b = strndup(b, nb);
+	spec_a = strndup(text + na + 1, (size_t)(b - 1 - (text + na + 1)));
+	if (!r->label_a || !r->label_b || !spec_a) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (!strcmp(r->label_a, r->label_b)) {
+		ret = bad_ratio(err, errlen, text, "both sides are named '%s'", r->label_a);
+		goto out;
+	}
+	ret = ratio_side(text, r->label_a, spec_a, &r->spec_a, err, errlen);
+	if (!ret)
+		ret = ratio_side(text, r->label_b, b + nb + 1, &r->spec_b, err, errlen);
+out:
+	if (ret == -ENOMEM)
+		set_err(err, errlen, "--ratio '%s': out of memory", text);
+	if (ret)
+		probe_ratio__free(r);
+	free(spec_a);
+	return ret;
+}
+
 /* ---- resolving specs to targets ---- */
 
 /* One ELF file read during a resolve, shared by the specs that name it. */
@@ -873,6 +985,16 @@ static int resolve_spec(struct resolve_ctx *ctx, const struct probe_spec *spec, 
 	n = match_funcs(funcs, spec->func, &m);
 	if (n < 0) {
 		ret = (int)n;
+		goto out;
+	}
+	if (n == 0 && funcs->stripped &&
+	    !(funcs->sources & (ELFSYM_SRC_DEBUGDATA | ELFSYM_SRC_DEBUGFILE))) {
+		set_err(ctx->err, ctx->errlen,
+			"%s '%s' %s %s: the binary is stripped and no debug symbols were found (looked in: %s); install its -dbgsym package or probe an exported function (see: optrace list %s)",
+			glob ? "no function matches" : "symbol", spec->func,
+			glob ? "in" : "not found in", path,
+			funcs->looked ? funcs->looked : "nothing", path);
+		ret = -ESRCH;
 		goto out;
 	}
 	if (n == 0) {

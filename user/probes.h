@@ -74,6 +74,28 @@ struct probe_spec {
 int probe_spec__parse(const char *text, struct probe_spec *spec, char *err, size_t errlen);
 void probe_spec__free(struct probe_spec *spec);
 
+/*
+ * --ratio NAME=SPEC_A,NAME_B=SPEC_B: two probes counted as ops NAME and
+ * NAME_B, whose calls a report compares (NAME / (NAME + NAME_B): a hit
+ * rate).  NAME: letters, digits, '_', '.', '-' (not an option key: name,
+ * category, error, bytes, count).  SPEC: any -u spec but a USDT BEGIN..END
+ * pair, without name= (the ratio names the op); its other options stay
+ * (category=...; a function gets ,count).  The second NAME_B= starts at the
+ * first ',IDENT=' whose IDENT is not an option key.
+ */
+struct probe_ratio {
+	char *label_a, *label_b;
+	char *spec_a, *spec_b; /* the -u specs to add: SPEC,name=NAME[,count] */
+};
+
+/*
+ * Parses text into *r.  Returns 0, or -EINVAL with a message in err
+ * ("bad --ratio 'x': ..."), or -ENOMEM.  Free with probe_ratio__free (also
+ * after a failed parse).
+ */
+int probe_ratio__parse(const char *text, struct probe_ratio *r, char *err, size_t errlen);
+void probe_ratio__free(struct probe_ratio *r);
+
 /* How a resolved op is probed. */
 enum probe_kind {
 	PROBE_CALL = 0,	  /* uprobe at entry + uretprobe: timed */
@@ -114,6 +136,8 @@ struct probe_set {
  * becomes one target.  Errors (out is emptied):
  *   -ENOENT  binary or library not found ("binary not found: ./app")
  *   -ESRCH   no function matches ("symbol 'foo' not found in /x; see: optrace list /x 'foo*'")
+ *            (a stripped file: symbols of its .gnu_debugdata and separate debug
+ *            file count too; without any, the message says what was looked for)
  *   -E2BIG   more than max_targets functions matched
  *   -ENOEXEC not an ELF file; -ENOTSUP an IFUNC whose implementation cannot be found,
  *            or a return probe asked of a Go binary (Go moves stacks: uretprobes

@@ -673,6 +673,27 @@ static json_t *spans_json(const struct report *r, bool *ok)
 	return arr;
 }
 
+/* --ratio: one object per (process, ratio); ratio null when both counts are 0. */
+static json_t *ratios_json(const struct report *r, bool *ok)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < r->nratios; i++) {
+		const struct report_ratio *rr = &r->ratios[i];
+		json_t *j = json_object();
+
+		put(j, "pid", json_integer(rr->pid), ok);
+		put(j, "comm", jstr(rr->comm), ok);
+		put(j, "name_a", jstr(rr->label_a), ok);
+		put(j, "name_b", jstr(rr->label_b), ok);
+		put(j, "count_a", ju64(rr->count_a), ok);
+		put(j, "count_b", ju64(rr->count_b), ok);
+		put(j, "ratio", rr->ratio < 0 ? json_null() : jreal(rr->ratio), ok);
+		append(arr, j, ok);
+	}
+	return arr;
+}
+
 json_t *report__to_json(const struct report *r, bool full)
 {
 	json_t *root = json_object(), *ops = json_array();
@@ -686,6 +707,7 @@ json_t *report__to_json(const struct report *r, bool full)
 	for (size_t i = 0; ops && i < r->nops; i++)
 		append(ops, op_json(&r->ops[i], full, &ok), &ok);
 	put(root, "ops", ops, &ok);
+	put(root, "ratios", ratios_json(r, &ok), &ok);
 	put(root, "system", render_res__json_sys(&r->sys, &ok), &ok);
 	put(root, "findings", findings_json(r, &ok), &ok);
 	put(root, "alerts", alerts_json(r, &ok), &ok);

@@ -5,7 +5,7 @@
  * Owns the text layout: a header (window, probes, calibration bias), the
  * loss line that every report carries, then per pid, per op a block with
  * calls, errors, bytes, the latency percentiles and, on request, a latency
- * histogram drawn in the terminal.  Leaves to others: every number (the
+ * histogram drawn in the terminal; then the process's --ratio lines.  Leaves to others: every number (the
  * report is computed by report__build; this file only formats) and the
  * choice of FILE *.
  *
@@ -344,6 +344,22 @@ static void print_pid_line(FILE *f, uint32_t pid, const struct report_pid *p, co
 	fputc('\n', f);
 }
 
+/* --ratio lines of pid: "  hit rate 75.0%: hit 30, miss 10" ("n/a" when both are 0). */
+static void print_ratios(FILE *f, const struct report *r, uint32_t pid)
+{
+	char pct[FMT_LEN];
+
+	for (size_t i = 0; i < r->nratios; i++) {
+		const struct report_ratio *rr = &r->ratios[i];
+
+		if (rr->pid != pid)
+			continue;
+		fprintf(f, "  %s rate %s: %s %" PRIu64 ", %s %" PRIu64 "\n", rr->label_a,
+			rr->ratio < 0 ? "n/a" : fmt_pct(rr->ratio, pct), rr->label_a, rr->count_a,
+			rr->label_b, rr->count_b);
+	}
+}
+
 static bool pid_listed(const struct report *r, uint32_t pid)
 {
 	for (size_t i = 0; i < r->npids; i++) {
@@ -368,6 +384,7 @@ static void print_body(FILE *f, const struct report *r, const struct render_opts
 			if (r->ops[j].pid == r->pids[i].pid)
 				print_op(f, &r->ops[j], o, width);
 		}
+		print_ratios(f, r, r->pids[i].pid);
 	}
 	for (j = 0; j < r->nops; j++) {
 		if (pid_listed(r, r->ops[j].pid))
@@ -375,6 +392,8 @@ static void print_body(FILE *f, const struct report *r, const struct render_opts
 		if (!j || r->ops[j - 1].pid != r->ops[j].pid)
 			print_pid_line(f, r->ops[j].pid, NULL, r->ops[j].comm);
 		print_op(f, &r->ops[j], o, width);
+		if (j + 1 == r->nops || r->ops[j + 1].pid != r->ops[j].pid)
+			print_ratios(f, r, r->ops[j].pid);
 	}
 	if (!r->nops)
 		fprintf(f, "\nno operations traced\n");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * report.c - aggregates to the report every renderer shows: percentiles,
- * rates, error breakdowns, pid table.  Pure: no printing.
+ * rates, error breakdowns, pid table, --ratio hit rates.  Pure: no printing.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -256,6 +256,70 @@ static int fill_res(struct report_pid *rp, const struct agg *a, const struct res
 	return threads ? fill_threads(rp, a, res) : 0;
 }
 
+double report__ratio_value(uint64_t count_a, uint64_t count_b)
+{
+	if (!count_a && !count_b)
+		return -1;
+	return (double)count_a / ((double)count_a + (double)count_b);
+}
+
+bool report__ratio_op_matches(const char *label, const char *op_name)
+{
+	size_t n = strlen(label);
+
+	return op_name && !strncmp(op_name, label, n) && (!op_name[n] || op_name[n] == ':');
+}
+
+/*
+ * The ratios of every process of the (pid-sorted) ops: one per definition
+ * whose ops the process has rows for (idle ops included: "no calls" gives
+ * 0/0, shown as no value).
+ */
+static int build_ratios(struct report *r)
+{
+	const struct report_meta *m = &r->meta;
+	size_t i, j, k, ngroups = 0;
+
+	if (!m->nratio_defs)
+		return 0;
+	for (i = 0; i < r->nops; i++)
+		ngroups += !i || r->ops[i].pid != r->ops[i - 1].pid;
+	r->ratios = calloc(ngroups * m->nratio_defs + 1, sizeof(*r->ratios));
+	if (!r->ratios)
+		return -ENOMEM;
+	for (i = 0; i < r->nops; i = j) {
+		for (j = i; j < r->nops && r->ops[j].pid == r->ops[i].pid; j++)
+			;
+		for (size_t d = 0; d < m->nratio_defs; d++) {
+			const struct report_ratio_def *def = &m->ratio_defs[d];
+			struct report_ratio *rr = &r->ratios[r->nratios];
+			bool any = false;
+
+			memset(rr, 0, sizeof(*rr));
+			for (k = i; k < j; k++) {
+				const char *name = r->ops[k].info ? r->ops[k].info->name : NULL;
+
+				if (report__ratio_op_matches(def->label_a, name)) {
+					rr->count_a += r->ops[k].calls;
+					any = true;
+				} else if (report__ratio_op_matches(def->label_b, name)) {
+					rr->count_b += r->ops[k].calls;
+					any = true;
+				}
+			}
+			if (!any)
+				continue;
+			rr->label_a = def->label_a;
+			rr->label_b = def->label_b;
+			rr->pid = r->ops[i].pid;
+			rr->comm = r->ops[i].comm;
+			rr->ratio = report__ratio_value(rr->count_a, rr->count_b);
+			r->nratios++;
+		}
+	}
+	return 0;
+}
+
 int report__build(const struct agg *a, const struct res *res, bool threads, bool interval,
 		  const struct report_meta *meta, const struct report_loss *loss,
 		  struct report *out)
@@ -320,6 +384,10 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 	}
 	free(seen);
 	qsort(out->ops, out->nops, sizeof(out->ops[0]), cmp_op);
+	if (build_ratios(out)) {
+		report__free(out);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -373,6 +441,7 @@ void report__free(struct report *r)
 	free(r->findings);
 	free(r->alerts);
 	free(r->spans);
+	free(r->ratios);
 	for (size_t i = 0; r->pids && i < r->npids; i++) {
 		hist__free(&r->pids[i].res.runq);
 		free(r->pids[i].threads);

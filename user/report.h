@@ -107,6 +107,26 @@ struct report_pid {
 	double efficiency;
 };
 
+/* --ratio NAME=SPEC_A,NAME_B=SPEC_B: the two op names compared (strings owned by whoever
+ * made the definition: the trace config). */
+struct report_ratio_def {
+	char *label_a;
+	char *label_b;
+};
+
+/*
+ * One ratio of one process: count_a / (count_a + count_b), the calls of the
+ * ops named label_a (or "label_a:FUNC", a glob's ops) and label_b.
+ */
+struct report_ratio {
+	const char *label_a;
+	const char *label_b;
+	uint32_t pid;
+	const char *comm;
+	uint64_t count_a, count_b;
+	double ratio; /* 0..1, or -1 when both counts are 0 (no value: "n/a", null) */
+};
+
 /* Loss and drop figures; every report shows them, zeros included. */
 struct report_loss {
 	uint64_t spans_produced;
@@ -147,6 +167,10 @@ struct report_meta {
 	double tick_s;		  /* length of one interval of the series */
 	uint64_t spans_cap;	  /* slowest raw spans kept (0: none) */
 	uint32_t sample_every;	  /* --sample N: 1 call in N timed, counts scaled; 0/1: all */
+	/* --ratio definitions report__build computes ratios for (not kept in records:
+	 * the ratios themselves are). */
+	const struct report_ratio_def *ratio_defs;
+	size_t nratio_defs;
 };
 
 struct report {
@@ -163,6 +187,9 @@ struct report {
 	/* Alerts fired during the run, oldest first. */
 	struct alert_event *alerts;	/* owned */
 	size_t nalerts;
+	/* --ratio: per process (by pid), then in definition order. */
+	struct report_ratio *ratios;	/* owned */
+	size_t nratios;
 	/* The slowest raw spans, by start time. */
 	struct report_span *spans;	/* owned */
 	size_t nspans;
@@ -183,6 +210,12 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 		  const struct report_meta *meta, const struct report_loss *loss,
 		  struct report *out);
 void report__free(struct report *r);
+
+/* count_a / (count_a + count_b), or -1 when both are 0. */
+double report__ratio_value(uint64_t count_a, uint64_t count_b);
+
+/* Does an op named op_name count for a ratio's label: the label itself or "label:FUNC"? */
+bool report__ratio_op_matches(const char *label, const char *op_name);
 
 /*
  * Memory owned by r, freed by report__free: zeroed bytes, a copy of a

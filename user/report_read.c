@@ -809,6 +809,26 @@ static void rd_alert(struct rd *rd, const json_t *o, const char *at, struct aler
 	a->unix_ns = rd_int_range(rd, o, at, "unix_ns", INT64_MIN, INT64_MAX);
 }
 
+static void rd_ratio(struct rd *rd, const json_t *o, const char *at, struct report_ratio *rr)
+{
+	const json_t *v;
+
+	rr->pid = rd_umax(rd, o, at, "pid", UINT32_MAX);
+	rr->comm = rd_str(rd, o, at, "comm", true);
+	rr->label_a = rd_str(rd, o, at, "name_a", false);
+	rr->label_b = rd_str(rd, o, at, "name_b", false);
+	rr->count_a = rd_u64(rd, o, at, "count_a");
+	rr->count_b = rd_u64(rd, o, at, "count_b");
+	v = get(rd, o, at, "ratio");
+	if (v && json_is_null(v)) {
+		rr->ratio = -1;
+	} else if (v) {
+		rr->ratio = rd_dbl(rd, o, at, "ratio");
+		if (!rd->failed && !(rr->ratio >= 0 && rr->ratio <= 1))
+			fail(rd, -EINVAL, "%s.ratio: must be 0..1 or null", at);
+	}
+}
+
 static void rd_span(struct rd *rd, const json_t *o, const char *at, struct report_span *s)
 {
 	s->pid = rd_umax(rd, o, at, "pid", UINT32_MAX);
@@ -972,6 +992,9 @@ int report__from_json(const json_t *root, struct report *out, char *err, size_t 
 	rd_loss(&rd, rd_obj(&rd, root, "report", "loss", false), &out->loss);
 	RD_ARRAY(&rd, root, "pids", out->pids, out->npids, rd_pid);
 	RD_ARRAY(&rd, root, "ops", out->ops, out->nops, rd_op);
+	/* Records made before --ratio have no "ratios". */
+	if (json_is_object(root) && json_object_get(root, "ratios"))
+		RD_ARRAY(&rd, root, "ratios", out->ratios, out->nratios, rd_ratio);
 	rd_system(&rd, rd_obj(&rd, root, "report", "system_raw", false), &out->sys);
 	RD_ARRAY(&rd, root, "findings", out->findings, out->nfindings, rd_finding);
 	RD_ARRAY(&rd, root, "alerts", out->alerts, out->nalerts, rd_alert);

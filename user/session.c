@@ -141,6 +141,31 @@ static int drop_unsafe_probes(struct session *s)
 	return 0;
 }
 
+/*
+ * Every --ratio label names an op: a function probed twice keeps the first
+ * spec's op (and name), so a ratio probe also given with -u would count nothing.
+ */
+static int check_ratio_ops(struct session *s)
+{
+	for (size_t i = 0; i < s->cfg->nratios; i++) {
+		const char *labels[2] = { s->cfg->ratios[i].label_a, s->cfg->ratios[i].label_b };
+
+		for (int k = 0; k < 2; k++) {
+			bool found = false;
+
+			for (size_t j = 0; j < s->probes.n && !found; j++)
+				found = report__ratio_op_matches(labels[k], s->probes.v[j].op_name);
+			if (!found) {
+				pr_err("--ratio %s: no op named '%s' is traced: its probe is also given "
+				       "by another -u or --ratio (each function is probed once); drop that one",
+				       labels[0], labels[k]);
+				return OT_EXIT_USAGE;
+			}
+		}
+	}
+	return 0;
+}
+
 static int resolve_probes(struct session *s)
 {
 	const struct trace_config *cfg = s->cfg;
@@ -154,6 +179,9 @@ static int resolve_probes(struct session *s)
 		return OT_EXIT_USAGE;
 	}
 	ret = drop_unsafe_probes(s);
+	if (ret)
+		return ret;
+	ret = check_ratio_ops(s);
 	if (ret)
 		return ret;
 	s->ops = calloc(s->probes.n ? s->probes.n : 1, sizeof(*s->ops));
@@ -525,6 +553,8 @@ static int build_report(struct session *s, bool interval, bool fresh, struct rep
 		.tick_s = s->tick_ns / 1e9,
 		.spans_cap = s->cfg->spans_cap,
 		.sample_every = s->cfg->sample_every,
+		.ratio_defs = s->cfg->ratios,
+		.nratio_defs = s->cfg->nratios,
 	};
 	struct report_loss loss;
 	int err;

@@ -553,6 +553,58 @@ static void test_probes_elfsym_libc(void **state)
 	free(path);
 }
 
+/* --ratio NAME=SPEC,NAME_B=SPEC_B: the specs it adds, or the error it gives. */
+static const struct {
+	const char *text;
+	const char *spec_a, *spec_b; /* NULL: -EINVAL */
+	const char *err_part;
+} ratio_cases[] = {
+	{ "hit=./app:cache_hit,miss=./app:cache_miss", "./app:cache_hit,name=hit,count",
+	  "./app:cache_miss,name=miss,count", NULL },
+	{ "hit=./app:get,category=cache,count,miss=./app:miss_*,category=cache",
+	  "./app:get,category=cache,count,name=hit", "./app:miss_*,category=cache,name=miss,count",
+	  NULL },
+	{ "ok=usdt:./app:optrace:cache:hit,ko=usdt:./app:optrace:cache:miss",
+	  "usdt:./app:optrace:cache:hit,name=ok", "usdt:./app:optrace:cache:miss,name=ko", NULL },
+	{ "a.1=marks:./app:cache:hit,b-2=./app:f", "marks:./app:cache:hit,name=a.1",
+	  "./app:f,name=b-2,count", NULL },
+	{ "hit=./app:f", NULL, NULL, "no second NAME_B=SPEC_B" },
+	{ "=./app:f,miss=./app:g", NULL, NULL, "expected NAME=SPEC" },
+	{ "hit:x=./app:f,miss=./app:g", NULL, NULL, "expected NAME=SPEC" },
+	{ "name=./app:f,miss=./app:g", NULL, NULL, "expected NAME=SPEC" },
+	{ "hit=./app:f,hit=./app:g", NULL, NULL, "both sides are named 'hit'" },
+	{ "hit=,miss=./app:g", NULL, NULL, "hit= has no probe" },
+	{ "hit=./app:f,miss=", NULL, NULL, "miss= has no probe" },
+	{ "hit=./app:f,name=x,miss=./app:g", NULL, NULL, "drop name= from './app:f,name=x'" },
+	{ "hit=usdt:./app:p:a..b,miss=./app:g", NULL, NULL, "BEGIN..END pair" },
+	{ "hit=./app:f,bogus,miss=./app:g", NULL, NULL, "unknown option 'bogus'" },
+	{ "hit=./app,miss=./app:g", NULL, NULL, "missing function" },
+};
+
+static void test_probes_ratio_parse_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(ratio_cases) / sizeof(ratio_cases[0]); i++) {
+		struct probe_ratio r;
+		char err[ERRLEN] = "";
+		int ret = probe_ratio__parse(ratio_cases[i].text, &r, err, sizeof(err));
+
+		if (ratio_cases[i].spec_a) {
+			if (ret)
+				fail_msg("'%s': %s", ratio_cases[i].text, err);
+			assert_string_equal(r.spec_a, ratio_cases[i].spec_a);
+			assert_string_equal(r.spec_b, ratio_cases[i].spec_b);
+		} else {
+			assert_int_equal(ret, -EINVAL);
+			assert_null(r.spec_a);
+			if (!strstr(err, ratio_cases[i].err_part) || strncmp(err, "bad --ratio '", 13))
+				fail_msg("'%s': message '%s' lacks '%s'", ratio_cases[i].text, err,
+					 ratio_cases[i].err_part);
+		}
+		probe_ratio__free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_probes_resolve_libc_ifunc),
 		cmocka_unit_test(test_probes_resolve_ifunc_unresolvable),
 		cmocka_unit_test(test_probes_elfsym_libc),
+		cmocka_unit_test(test_probes_ratio_parse_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

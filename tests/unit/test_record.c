@@ -315,6 +315,21 @@ static void build_analysis(struct report *r)
 					    60000, 1000, 0, 9000, 0, 1, 0, 0, 0 };
 }
 
+/* --ratio figures of the first op's process: 30 of 40, and one with no events (0/0). */
+static void build_ratios(struct report *r)
+{
+	r->ratios = calloc(2, sizeof(*r->ratios));
+	assert_non_null(r->ratios);
+	r->nratios = 2;
+	r->ratios[0] = (struct report_ratio){ .label_a = "hit", .label_b = "miss",
+					      .pid = r->ops[0].pid, .comm = r->ops[0].comm,
+					      .count_a = 30, .count_b = 10,
+					      .ratio = report__ratio_value(30, 10) };
+	r->ratios[1] = (struct report_ratio){ .label_a = "ok", .label_b = "fail",
+					      .pid = r->ops[0].pid, .comm = r->ops[0].comm,
+					      .ratio = report__ratio_value(0, 0) };
+}
+
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -340,6 +355,7 @@ static int setup(void **state)
 	build_pids(r, &seed);
 	build_sys(r);
 	build_analysis(r);
+	build_ratios(r);
 	*state = fx;
 	return 0;
 }
@@ -757,6 +773,44 @@ static void test_record_write_errors(void **state)
 }
 
 /* A record of an empty report (nothing traced) round-trips too. */
+static void test_record_ratios(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256] = "", *text, *json;
+	struct report b;
+
+	assert_true(report__ratio_value(30, 10) == 0.75);
+	assert_true(report__ratio_value(0, 5) == 0.0);
+	assert_true(report__ratio_value(5, 0) == 1.0);
+	assert_true(report__ratio_value(0, 0) < 0);
+	assert_true(report__ratio_op_matches("hit", "hit"));
+	assert_true(report__ratio_op_matches("hit", "hit:cache_hit_fast"));
+	assert_false(report__ratio_op_matches("hit", "hits"));
+	assert_false(report__ratio_op_matches("hit", "miss"));
+	assert_false(report__ratio_op_matches("hit", NULL));
+
+	assert_int_equal(record__write(fx->path, &fx->a, err, sizeof(err)), 0);
+	if (record__read(fx->path, &b, err, sizeof(err)))
+		fail_msg("read back: %s", err);
+	assert_int_equal(b.nratios, 2);
+	assert_string_equal(b.ratios[0].label_a, "hit");
+	assert_string_equal(b.ratios[0].label_b, "miss");
+	assert_int_equal(b.ratios[0].pid, fx->a.ops[0].pid);
+	assert_int_equal(b.ratios[0].count_a, 30);
+	assert_int_equal(b.ratios[0].count_b, 10);
+	assert_true(b.ratios[0].ratio == 0.75);
+	assert_true(b.ratios[1].ratio < 0);
+	text = render(&b, FMT_TEXT);
+	json = render(&b, FMT_JSON);
+	assert_non_null(strstr(text, "  hit rate 75.0%: hit 30, miss 10\n"));
+	assert_non_null(strstr(text, "  ok rate n/a: ok 0, fail 0\n"));
+	assert_non_null(strstr(json, "\"ratio\": null"));
+	assert_non_null(strstr(json, "\"ratio\": 0.75"));
+	free(text);
+	free(json);
+	report__free(&b);
+}
+
 static void test_record_empty_report(void **state)
 {
 	struct fixture *fx = *state;
@@ -788,6 +842,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_record_write_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_record_empty_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_ratios, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
