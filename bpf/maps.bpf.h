@@ -73,7 +73,7 @@ struct ot_frame {
 	__u32 nvcsw, nivcsw, minflt, majflt; /* task counters, truncated: deltas fit */
 	__u32 sampled_out; /* --sample: this call is not recorded (its time still
 			    * counts as child time of the frame below) */
-	__u32 pad;
+	__u32 unseen;	   /* acct_snapshot's unseen at entry */
 };
 
 /* Per-thread stack of open ops.  depth may exceed OT_STACK_DEPTH: deeper
@@ -166,9 +166,10 @@ static __always_inline void ot_tgid_mark(__u32 tgid, bool on)
 		__sync_fetch_and_and(bits, ~bit);
 }
 
-/* The thread's accounting, created in state `state` at now if missing. */
+/* The thread's accounting, created in state `state` at now if missing;
+ * run_delay: the task's sched_info.run_delay now. */
 static __always_inline struct ot_thread_state *ot_acct_get(__u32 tid, __u32 tgid, __u32 state,
-							   __u64 now)
+							   __u64 now, __u64 run_delay)
 {
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid), init = {};
 
@@ -177,8 +178,48 @@ static __always_inline struct ot_thread_state *ot_acct_get(__u32 tid, __u32 tgid
 	init.last_ts = now;
 	init.state = state;
 	init.tgid = tgid;
+	init.run_delay = run_delay;
 	bpf_map_update_elem(&thread_acct, &tid, &init, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&thread_acct, &tid);
+}
+
+/* The task's total run-queue wait (ns), kept by the scheduler itself. */
+static __always_inline __u64 ot_run_delay(struct task_struct *t)
+{
+	/* CONFIG_SCHED_INFO (schedstat, delay accounting); without it the
+	 * recovered wait is 0 and the whole gap counts as on-CPU. */
+	if (bpf_core_field_exists(t->sched_info))
+		return BPF_CORE_READ(t, sched_info.run_delay);
+	return 0;
+}
+
+/*
+ * A switch-in that was not seen.  sched_switch does not reach BPF for
+ * every switch: on some kernels (seen on 6.18 here: every switch whose
+ * prev is a thread of PID 1, the machine's agent) the tracepoint's
+ * programs do not run at all, and recursion_misses stays 0.  A traced
+ * thread that such a task preempted comes back without its switch-in:
+ * its state still says RUNNABLE while it runs.  Whoever finds it running
+ * (the switch-out handler with it as prev, an op program in it) recovers
+ * the switch-in: of the time since last_ts, the run-queue wait is what
+ * the kernel itself added to task->sched_info.run_delay meanwhile (kept
+ * at every arrival on a CPU, tracepoints or not; a duration, so the
+ * clocks need not agree), the rest was on a CPU.  Exact for RUNNABLE.
+ * In SLEEP/IOWAIT the wakeup was not seen either: the wait is known, but
+ * not where the sleep ended and the run began; that rest stays in the
+ * sleep part and the thread's `unseen` is bumped, so that calls over it
+ * are left out of the split (OT_CNT_SPLIT_UNSEEN).  Pure function of the
+ * state, so the op programs' view (a read) and the switch-out handler's
+ * update (a write) agree to the nanosecond.
+ */
+static __always_inline __u64 ot_catch_up_runq(__u64 base, __u64 run_delay, __u64 gap)
+{
+	__u64 waited = run_delay - base;
+
+	/* A baseline from before (a seeded thread, 0) cannot exceed the gap. */
+	if ((__s64)waited < 0)
+		waited = 0;
+	return waited < gap ? waited : gap;
 }
 
 /*

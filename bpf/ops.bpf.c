@@ -84,8 +84,17 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
 
 #define SNAPSHOT_TRIES 4
 
+/* acct_snapshot's *unseen: the thread's unseen count, and this bit when the
+ * thread was found running in SLEEP/IOWAIT (time of unknown division). */
+#define UNSEEN_NOW 0x80000000U
+
 /*
  * The thread's accounting as of *now, its running slice counted as on-CPU.
+ * The thread runs this program, so it is running whatever its state says:
+ * a state other than RUNNING means its switch-in was not seen, and the
+ * time since last_ts is divided as the switch-out handler will divide it
+ * (ot_catch_up_runq), from the task's run-queue delay.  *unseen: see
+ * UNSEEN_NOW.
  * clock: read the clock for *now inside the snapshot; else *now is given
  * and the snapshot fails when the thread switched since (its last_ts is
  * past *now).  Uprobe programs are preemptible: preempted halfway through
@@ -96,18 +105,21 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
  * happen while it is not running), so this is a sequence check, not a
  * lock.  Returns false when every try was torn.
  */
-static __always_inline bool acct_snapshot(const struct ot_thread_state *ts, struct ot_acct *a,
-					  __u64 *now, bool clock)
+static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
+					  struct task_struct *task, struct ot_acct *a, __u64 *now,
+					  bool clock, __u32 *unseen)
 {
 	for (int i = 0; i < SNAPSHOT_TRIES; i++) {
-		__u32 seq = *(volatile const __u32 *)&ts->seq;
-		__u64 last;
-		bool running;
+		__u32 seq = *(volatile const __u32 *)&ts->seq, state;
+		__u64 last, gap, runq, rd, base;
 
 		asm volatile("" ::: "memory");
 		*a = ts->acct;
 		last = ts->last_ts;
-		running = ts->state == OT_TS_RUNNING;
+		state = ts->state;
+		base = ts->run_delay;
+		*unseen = ts->unseen & ~UNSEEN_NOW;
+		rd = ot_run_delay(task);
 		if (clock)
 			*now = bpf_ktime_get_ns();
 		asm volatile("" ::: "memory");
@@ -115,8 +127,22 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts, stru
 			continue;
 		if (last > *now)
 			return false;
-		if (running)
-			a->oncpu_ns += *now - last;
+		gap = *now - last;
+		if (state == OT_TS_RUNNING) {
+			a->oncpu_ns += gap;
+			return true;
+		}
+		runq = ot_catch_up_runq(base, rd, gap);
+		a->runq_ns += runq;
+		if (state == OT_TS_RUNNABLE) {
+			a->oncpu_ns += gap - runq;
+		} else {
+			if (state == OT_TS_IOWAIT)
+				a->iowait_ns += gap - runq;
+			else
+				a->offcpu_ns += gap - runq;
+			*unseen |= UNSEEN_NOW;
+		}
 		return true;
 	}
 	return false;
@@ -285,8 +311,9 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 		 * (each bpf_ktime_get_ns is a helper call on the hot path). */
 		ts = bpf_map_lookup_elem(&thread_acct, &tid);
 		if (!ts)
-			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns());
-		if (ts && acct_snapshot(ts, &a, &now, true)) {
+			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns(),
+					 ot_run_delay(task));
+		if (ts && acct_snapshot(ts, task, &a, &now, true, &f->unseen)) {
 			f->oncpu_ns = a.oncpu_ns;
 			f->runq_ns = a.runq_ns;
 			f->iowait_ns = a.iowait_ns;
@@ -313,6 +340,7 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
 	struct ot_acct a;
+	__u32 unseen;
 	__u64 sum;
 
 	sp->nvcsw = (__u32)task->nvcsw - f->nvcsw;
@@ -330,12 +358,22 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	 * call has not returned until this program finishes, so that time is
 	 * the call's).
 	 */
-	if (!acct_snapshot(ts, &a, &now, false)) {
-		if (!acct_snapshot(ts, &a, &now, true)) {
+	if (!acct_snapshot(ts, task, &a, &now, false, &unseen)) {
+		if (!acct_snapshot(ts, task, &a, &now, true, &unseen)) {
 			ot_count(OT_CNT_SPLIT_BAD);
 			return;
 		}
 		sp->dur_ns = now - f->start_ns;
+	}
+	/*
+	 * Over the call, a wakeup and a switch-in of the thread were not seen:
+	 * the time between them went to a part without knowing where the
+	 * sleep ended.  Left out, and counted apart from sums that do not add
+	 * up (those would be a bug here).
+	 */
+	if ((unseen | f->unseen) & UNSEEN_NOW || unseen != f->unseen) {
+		ot_count(OT_CNT_SPLIT_UNSEEN);
+		return;
 	}
 	sp->oncpu_ns = a.oncpu_ns - f->oncpu_ns;
 	sp->runq_ns = a.runq_ns - f->runq_ns;

@@ -126,7 +126,14 @@ struct ot_thread_state {
 	 * programs are preemptible: a snapshot is consistent only when seq is
 	 * the same before and after copying. */
 	__u32 seq;
-	__u32 pad;
+	/* Bumped when time of the thread went to a part that may be wrong:
+	 * it was found running in state SLEEP/IOWAIT (its wakeup and its
+	 * switch-in were not seen), so how that time divides is unknown. */
+	__u32 unseen;
+	/* task->sched_info.run_delay when the thread last left RUNNING or
+	 * was woken: with it, a switch-in that was not seen is recovered
+	 * (ot_catch_up_runq in maps.bpf.h). */
+	__u64 run_delay;
 };
 
 struct ot_thread {
@@ -202,6 +209,10 @@ struct ot_bio {
 #define OT_CNT_BIO_STALE      8 /* block request whose completion was never seen */
 #define OT_CNT_BIO_MAPFULL    9 /* block request map full: request not attributed */
 #define OT_CNT_SPLIT_BAD      10 /* calls whose time split did not add up to their wall time */
+#define OT_CNT_SPLIT_UNSEEN   11 /* calls left out of the split: a wakeup and switch-in of the
+				  * thread during the call were not seen (how the time divides
+				  * is unknown) */
+#define OT_CNT_SWITCHIN_UNSEEN 12 /* switch-ins not seen, recovered from the run-queue delay */
 #define OT_CNT_MAX	      16
 
 struct ot_counters {
@@ -211,7 +222,7 @@ struct ot_counters {
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct ot_span) == 112, "ot_span ABI size");
 _Static_assert(sizeof(struct ot_thread) == 80, "ot_thread ABI size");
-_Static_assert(sizeof(struct ot_thread_state) == 72, "ot_thread_state ABI size");
+_Static_assert(sizeof(struct ot_thread_state) == 80, "ot_thread_state ABI size");
 _Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
 _Static_assert(sizeof(struct ot_counters) == 128, "ot_counters ABI size");
 _Static_assert(sizeof(struct ot_bio) == 72, "ot_bio ABI size");

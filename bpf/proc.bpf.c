@@ -81,15 +81,34 @@ static __always_inline void emit_thread(struct task_struct *p, __u32 tid, __u32 
 	BPF_CORE_READ_STR_INTO(&e->comm, p, comm);
 	e->acct = ts->acct;
 	/* The exiting thread is running: its last slice is on-CPU time, for
-	 * the thread and for the process (no later switch will add it). */
-	if (ts->state == OT_TS_RUNNING) {
-		__u64 slice = bpf_ktime_get_ns() - ts->last_ts;
+	 * the thread and for the process (no later switch will add it).  Not
+	 * RUNNING: its switch-in was not seen (ot_catch_up_runq). */
+	{
+		__u64 now = bpf_ktime_get_ns(), slice = now - ts->last_ts, runq = 0, rest;
 		struct ot_acct *pa = bpf_map_lookup_elem(&pid_acct, &tgid);
 
-		e->acct.oncpu_ns += slice;
+		if (ts->state != OT_TS_RUNNING)
+			runq = ot_catch_up_runq(ts->run_delay, ot_run_delay(p), slice);
+		rest = slice - runq;
+		e->acct.runq_ns += runq;
 		if (pa)
-			__sync_fetch_and_add(&pa->oncpu_ns, slice);
-		ts->state = OT_TS_SLEEP; /* counted: never again */
+			__sync_fetch_and_add(&pa->runq_ns, runq);
+		if (ts->state == OT_TS_RUNNING || ts->state == OT_TS_RUNNABLE) {
+			e->acct.oncpu_ns += rest;
+			if (pa)
+				__sync_fetch_and_add(&pa->oncpu_ns, rest);
+		} else if (ts->state == OT_TS_IOWAIT) {
+			e->acct.iowait_ns += rest;
+			if (pa)
+				__sync_fetch_and_add(&pa->iowait_ns, rest);
+		} else {
+			e->acct.offcpu_ns += rest;
+			if (pa)
+				__sync_fetch_and_add(&pa->offcpu_ns, rest);
+		}
+		/* Counted up to now: the entry is deleted next. */
+		ts->state = OT_TS_RUNNING;
+		ts->last_ts = now;
 	}
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }

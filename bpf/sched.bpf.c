@@ -10,6 +10,12 @@
  *   RUNNING --switch out, blocked--> SLEEP
  *   SLEEP/IOWAIT --wakeup--> RUNNABLE --switch in--> RUNNING
  *
+ * Not every switch reaches us (see ot_catch_up_runq in maps.bpf.h): a
+ * thread switched out in RUNNABLE may run again without its switch-in.
+ * The switch-out handler, which always sees the thread leave (it is prev),
+ * then divides the time since last_ts into run-queue wait and on-CPU time
+ * with the kernel's own run-queue delay.
+ *
  * Each transition adds the time spent in the state left to the thread's and
  * the process's totals; RUNNABLE -> RUNNING also goes into the process's
  * in-kernel run-queue latency histogram (no event per switch crosses to
@@ -92,9 +98,26 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 		 */
 		ts = bpf_map_lookup_elem(&thread_acct, &tid);
 		if (ts) {
+			__u64 gap = now - ts->last_ts, rd = ot_run_delay(prev);
 			struct ot_acct *pa;
 
-			acct_add(ts, prev_tgid, ts->state, now - ts->last_ts);
+			if (ts->state == OT_TS_RUNNING) {
+				acct_add(ts, prev_tgid, OT_TS_RUNNING, gap);
+			} else {
+				/* It was running, so its switch-in was not seen. */
+				__u64 runq = ot_catch_up_runq(ts->run_delay, rd, gap);
+
+				ot_count(OT_CNT_SWITCHIN_UNSEEN);
+				acct_add(ts, prev_tgid, OT_TS_RUNNABLE, runq);
+				runq_hist_add(prev_tgid, runq);
+				if (ts->state == OT_TS_RUNNABLE) {
+					acct_add(ts, prev_tgid, OT_TS_RUNNING, gap - runq);
+				} else {
+					acct_add(ts, prev_tgid, ts->state, gap - runq);
+					ts->unseen++;
+				}
+			}
+			ts->run_delay = rd;
 			ts->acct.switches++;
 			pa = bpf_map_lookup_elem(&pid_acct, &prev_tgid);
 			if (pa)
@@ -111,7 +134,8 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 		}
 	}
 	if (next_traced) {
-		ts = ot_acct_get(BPF_CORE_READ(next, pid), next_tgid, OT_TS_RUNNING, now);
+		ts = ot_acct_get(BPF_CORE_READ(next, pid), next_tgid, OT_TS_RUNNING, now,
+				 ot_run_delay(next));
 		if (ts) {
 			__u64 delta = now - ts->last_ts;
 
@@ -132,21 +156,27 @@ static __always_inline int on_wakeup(struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 	struct ot_thread_state *ts;
-	__u64 now;
+	__u64 now, rd;
 
 	if (!ot_tgid_traced(tgid))
 		return 0;
 	/* An exiting thread's entry is gone for good: do not re-create it. */
 	if (BPF_CORE_READ(p, flags) & 0x4 /* PF_EXITING */)
 		return 0;
+	/* On a CPU: running, whatever the state says (a switch-in not seen:
+	 * the switch-out handler recovers it).  A wakeup changes nothing. */
+	if (BPF_CORE_READ(p, on_cpu))
+		return 0;
 	now = bpf_ktime_get_ns();
-	ts = ot_acct_get(BPF_CORE_READ(p, pid), tgid, OT_TS_RUNNABLE, now);
+	rd = ot_run_delay(p);
+	ts = ot_acct_get(BPF_CORE_READ(p, pid), tgid, OT_TS_RUNNABLE, now, rd);
 	/* A wakeup of a running (or already runnable) task changes nothing. */
 	if (!ts || (ts->state != OT_TS_SLEEP && ts->state != OT_TS_IOWAIT))
 		return 0;
 	acct_add(ts, tgid, ts->state, now - ts->last_ts);
 	ts->state = OT_TS_RUNNABLE;
 	ts->last_ts = now;
+	ts->run_delay = rd;
 	ts->seq++;
 	return 0;
 }

@@ -333,7 +333,7 @@ static void header(FILE *f, const struct report *r)
 static void loss(FILE *f, const struct report_loss *l)
 {
 	bool bad = l->spans_lost || l->proc_lost || l->stack_overflow || l->stack_mismatch ||
-		   l->threads_full || l->tgids_full || l->split_bad || l->bio_lost ||
+		   l->threads_full || l->tgids_full || l->split_bad || l->split_unseen || l->bio_lost ||
 		   l->bio_stale || l->bio_mapfull || l->bad_records;
 
 	fprintf(f, "<p class=\"loss%s\"><b>lost:</b> ", bad ? " bad" : "");

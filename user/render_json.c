@@ -100,6 +100,7 @@ static json_t *loss_json(const struct report_loss *l, bool *ok)
 	put(j, "bio_stale", ju64(l->bio_stale), ok);
 	put(j, "bio_mapfull", ju64(l->bio_mapfull), ok);
 	put(j, "split_bad", ju64(l->split_bad), ok);
+	put(j, "split_unseen", ju64(l->split_unseen), ok);
 	put(j, "bad_records", ju64(l->bad_records), ok);
 	return j;
 }

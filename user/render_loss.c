@@ -34,6 +34,9 @@ void render__loss_text(FILE *f, const struct report_loss *l)
 	if (l->split_bad)
 		fprintf(f, ", %" PRIu64 " calls left out of the time split (did not add up)",
 			l->split_bad);
+	if (l->split_unseen)
+		fprintf(f, ", %" PRIu64 " calls left out of the time split (switch-in not seen)",
+			l->split_unseen);
 	if (l->bio_lost || l->bio_stale || l->bio_mapfull)
 		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64
 			   " never completed (lost, or in flight at the end), %" PRIu64

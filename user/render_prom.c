@@ -830,6 +830,7 @@ static void run_figures(FILE *f, const struct report *r)
 		{ "threads_full", ls->threads_full },	  { "tgids_full", ls->tgids_full },
 		{ "bio_lost", ls->bio_lost },		  { "bio_stale", ls->bio_stale },
 		{ "bio_mapfull", ls->bio_mapfull },	  { "split_bad", ls->split_bad },
+		{ "split_unseen", ls->split_unseen },
 		{ "bad_records", ls->bad_records },
 	};
 	FAM(spans, f, "optrace_spans_total", "counter",

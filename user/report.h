@@ -140,6 +140,8 @@ struct report_loss {
 	uint64_t bio_stale;	  /* block requests whose completion was not seen (lost or in flight) */
 	uint64_t bio_mapfull;	  /* block requests not attributed: map full */
 	uint64_t split_bad;	  /* calls left out of the time split: parts did not add up */
+	uint64_t split_unseen;	  /* calls left out of the time split: a wakeup and a switch-in
+				   * of the thread during the call were not seen */
 	uint64_t bad_records;	  /* records userspace could not account */
 };
 

@@ -415,6 +415,9 @@ static void rd_loss(struct rd *rd, const json_t *o, struct report_loss *l)
 	l->bio_stale = rd_u64(rd, o, at, "bio_stale");
 	l->bio_mapfull = rd_u64(rd, o, at, "bio_mapfull");
 	l->split_bad = rd_u64(rd, o, at, "split_bad");
+	/* Newer than the format: optional. */
+	if (json_is_object(o) && json_object_get(o, "split_unseen"))
+		l->split_unseen = rd_u64(rd, o, at, "split_unseen");
 	l->bad_records = rd_u64(rd, o, at, "bad_records");
 }
 

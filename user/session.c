@@ -503,6 +503,7 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	loss->bio_stale = c.c[OT_CNT_BIO_STALE] + tracer__bio_unfinished(s->tracer, 0);
 	loss->bio_mapfull = c.c[OT_CNT_BIO_MAPFULL];
 	loss->split_bad = c.c[OT_CNT_SPLIT_BAD];
+	loss->split_unseen = c.c[OT_CNT_SPLIT_UNSEEN];
 	loss->bad_records = events__nr_bad(s->events);
 }
 

@@ -222,7 +222,7 @@ def test_export_prom_promtool():
     check(0 < total < 10, "_sum %s is not in seconds" % total)
     # Every loss field, and the process's resources from /proc.
     kinds = {dict(ls)["kind"] for (n, ls) in s if n == "optrace_lost_events_total"}
-    check(len(kinds) == 11 and "spans_lost" in kinds, "loss kinds: %s" % sorted(kinds))
+    check(len(kinds) == 12 and "spans_lost" in kinds, "loss kinds: %s" % sorted(kinds))
     _exp_prom_get(s, "optrace_process_cpu_seconds_total", mode="user")
     _exp_prom_get(s, "optrace_findings", severity="critical")
     # The demo: time split, run-queue histogram; still clean for promtool.

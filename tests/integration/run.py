@@ -745,14 +745,19 @@ def test_split_adds_up():
     bad = []
     for case in SPLIT_CASES:
         doc, o = split_run(case)
-        # Calls whose parts did not add up are left out of the split by the
-        # kernel side and counted: every call is either in the split or
-        # counted, and such calls are rare (up to 3% seen here: a scheduler
-        # transition the accounting misses; cause still open).
-        dropped = doc["loss"]["split_bad"]
-        if dropped > max(1, o["calls"] * 3 // 100) or time_split(o)["calls"] + dropped != o["calls"]:
-            bad.append("%s: %d of %d calls left out of the split, %d in it"
-                       % (case, dropped, o["calls"], time_split(o)["calls"]))
+        # Calls whose parts did not add up, or over which a wakeup and a
+        # switch-in of the thread were not seen (sched_switch does not reach
+        # BPF for every switch: see ot_catch_up_runq in bpf/maps.bpf.h), are
+        # left out of the split by the kernel side and counted: every call
+        # is either in the split or counted.  Switch-ins not seen after a
+        # preemption are recovered exactly, so sums that do not add up would
+        # be a bug; the rare unseen wakeup+switch-in is allowed up to 3%.
+        split_bad = doc["loss"]["split_bad"]
+        dropped = split_bad + doc["loss"].get("split_unseen", 0)
+        if split_bad > max(1, o["calls"] // 1000) or dropped > max(1, o["calls"] * 3 // 100) \
+                or time_split(o)["calls"] + dropped != o["calls"]:
+            bad.append("%s: %d of %d calls left out of the split (%d did not add up), %d in it"
+                       % (case, dropped, o["calls"], split_bad, time_split(o)["calls"]))
         for part in ("all", "tail"):
             s = time_split(o, part)
             total = sum(s[k + "_share"] for k in SPLIT_PARTS)
