@@ -49,18 +49,29 @@ static __attribute__((format(printf, 3, 4))) void set_err(char *err, size_t errl
 
 /* ---- spec parsing ---- */
 
+/* Writes "bad WHAT 'TEXT': WHY" into err; returns -EINVAL. */
+static __attribute__((format(printf, 5, 0))) int bad_input(char *err, size_t errlen,
+							   const char *what, const char *text,
+							   const char *fmt, va_list ap)
+{
+	char why[384];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	set_err(err, errlen, "bad %s '%s': %s", what, text, why);
+	return -EINVAL;
+}
+
 /* Writes "bad probe 'TEXT': WHY" into err; returns -EINVAL. */
 static __attribute__((format(printf, 4, 5))) int bad_spec(char *err, size_t errlen,
 							  const char *text, const char *fmt, ...)
 {
-	char why[256];
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	ret = bad_input(err, errlen, "probe", text, fmt, ap);
 	va_end(ap);
-	set_err(err, errlen, "bad probe '%s': %s", text, why);
-	return -EINVAL;
+	return ret;
 }
 
 void probe_spec__free(struct probe_spec *spec)
@@ -327,14 +338,13 @@ static size_t ratio_name_len(const char *s)
 static __attribute__((format(printf, 4, 5))) int bad_ratio(char *err, size_t errlen,
 							   const char *text, const char *fmt, ...)
 {
-	char why[384];
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	ret = bad_input(err, errlen, "--ratio", text, fmt, ap);
 	va_end(ap);
-	set_err(err, errlen, "bad --ratio '%s': %s", text, why);
-	return -EINVAL;
+	return ret;
 }
 
 /* Checks one side's SPEC and builds the -u spec that counts it as op label. */

@@ -313,6 +313,16 @@ static int links_push(struct tracer *t, int fd, struct bpf_link *link)
 	return 0;
 }
 
+/* Keeps a libbpf link; destroys it when it cannot be kept. */
+static int links_push_bpf(struct tracer *t, struct bpf_link *link)
+{
+	int err = links_push(t, -1, link);
+
+	if (err)
+		bpf_link__destroy(link);
+	return err;
+}
+
 static uint64_t target_cookie(const struct probe_target *pt, uint32_t op_id)
 {
 	uint64_t kind = pt->kind == PROBE_COUNT ? OT_KIND_COUNT : OT_KIND_CALL;
@@ -363,11 +373,9 @@ static int attach_usdt(struct tracer *t, const struct probe_target *pt, uint32_t
 			       strerror(-err));
 			return err;
 		}
-		err = links_push(t, -1, l);
-		if (err) {
-			bpf_link__destroy(l);
+		err = links_push_bpf(t, l);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -458,11 +466,9 @@ static int attach_one_perf(struct tracer *t, const struct probe_target *pt, uint
 			       strerror(-err));
 			return err;
 		}
-		err = links_push(t, -1, l);
-		if (err) {
-			bpf_link__destroy(l);
+		err = links_push_bpf(t, l);
+		if (err)
 			return err;
-		}
 	}
 	return 0;
 }
