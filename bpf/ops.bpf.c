@@ -36,6 +36,8 @@ const volatile __u32 targ_sample = 1;
 
 /* --cgroup: record only tasks under the cgroup in cgroup_filter[0]. */
 const volatile bool targ_cgroup = false;
+/* optrace's own process: its calibration calls are timed whatever --cgroup says. */
+const volatile __u32 targ_self_tgid = 0;
 
 /* Record calls of every process (--cgroup without -p or a command):
  * the cgroup check alone decides. */
@@ -158,7 +160,8 @@ static __always_inline bool op_traced(__u32 tgid)
 	if (!targ_all_tgids && !ot_tgid_traced(tgid))
 		return false;
 	/* 1: under the cgroup; 0: not; < 0: map empty (nothing matches). */
-	if (targ_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+	if (targ_cgroup && tgid != targ_self_tgid &&
+	    bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
 	return true;
 }

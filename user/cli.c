@@ -107,7 +107,9 @@ void cli__trace_usage(FILE *f)
 "                           NAME/(NAME+NAME_B) per process, e.g. a hit rate;\n"
 "                           repeatable (PROBE: as -u, without name=)\n"
 "      --cgroup PATH        record only tasks inside this cgroup v2 directory\n"
-"                           (and its subtree), e.g. a container's or a service's\n"
+"                           (and its subtree), e.g. a container's or a service's;\n"
+"                           without -p or a command: every process in it (new\n"
+"                           ones are picked up every second)\n"
 "      --spans N            keep the N slowest calls with their time split for\n"
 "                           the perfetto timeline and records (default 1000)\n"
 "      --follow             also trace children forked after the start (default\n"
@@ -138,6 +140,7 @@ void cli__trace_usage(FILE *f)
 "  optrace trace -p 4242 -u 'libc:open,error=ret<0' -u 'libc:strlen'\n"
 "  optrace trace -p 4242 -d 10 --threads     # where pid 4242's time goes\n"
 "  optrace trace -c alerts.ini --exit-on-alert -u ./bench:op -- ./bench\n"
+"  optrace trace --cgroup /sys/fs/cgroup/system.slice/app.service -u libc:read -d 30\n"
 "  optrace trace -p 4242 --ratio hit=./app:cache_hit,miss=./app:cache_miss\n"
 "  optrace list /usr/bin/app 'handle_*'      # what can be traced\n"
 "\n"
@@ -492,9 +495,9 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 		pr_err("-o is not an option of optrace %s", argv[0]);
 		err = -EINVAL;
 	}
-	if (!err && !cfg->cmd && !cfg->npids) {
-		pr_err("nothing to trace: give -p PID or -- CMD ARGS; see optrace %s --help",
-		       argv[0]);
+	if (!err && !cfg->cmd && !cfg->npids && !cfg->cgroup_path) {
+		pr_err("nothing to trace: give -p PID, -- CMD ARGS or --cgroup PATH; see optrace "
+		       "%s --help", argv[0]);
 		err = -EINVAL;
 	}
 	if (!err && cfg->cmd && cfg->npids) {

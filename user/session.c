@@ -12,7 +12,9 @@
  * mapping of failures to exit codes.  Computation lives in agg/report, BPF
  * in tracer, processes in target.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -300,13 +302,71 @@ static void seed_threads(struct session *s, pid_t pid)
 	free(v);
 }
 
+/* --cgroup without -p or a command: the processes are the cgroup's. */
+static bool cgroup_only(const struct session *s)
+{
+	return s->cfg->cgroup_path && !s->cfg->cmd && !s->cfg->npids;
+}
+
+/* Adds the tgids of one cgroup.procs file not traced yet. */
+static int cgroup_scan_file(struct session *s, const char *procs)
+{
+	char comm[OT_COMM_LEN];
+	FILE *f = fopen(procs, "re");
+	long pid;
+	int err = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno; /* a cgroup removed meanwhile */
+	while (!err && fscanf(f, "%ld", &pid) == 1) {
+		if (pid <= 0 || agg__find_pid(s->agg, (uint32_t)pid))
+			continue;
+		target__comm((pid_t)pid, comm, sizeof(comm));
+		err = tracer__add_tgid(s->tracer, (pid_t)pid, true);
+		if (!err)
+			err = agg__note_pid(s->agg, (uint32_t)pid, comm);
+		if (!err)
+			seed_threads(s, (pid_t)pid);
+	}
+	fclose(f);
+	return err;
+}
+
+/*
+ * Adds every process of the cgroup and its subtree not traced yet (at the
+ * start and every tick: processes that enter later are picked up within a
+ * tick; their children are followed in the kernel at once).
+ */
+static int cgroup_scan(struct session *s, const char *dir, int depth)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	err = cgroup_scan_file(s, path);
+	if (err || depth >= 32 || !(d = opendir(dir)))
+		return err;
+	while (!err && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		err = cgroup_scan(s, path, depth + 1);
+	}
+	closedir(d);
+	return err;
+}
+
 static int seed_targets(struct session *s)
 {
 	const struct trace_config *cfg = s->cfg;
 	char comm[OT_COMM_LEN];
 	int err;
 
-	if (cfg->cmd) {
+	if (cgroup_only(s)) {
+		err = cgroup_scan(s, cfg->cgroup_path, 0);
+	} else if (cfg->cmd) {
 		err = target__spawn(cfg->cmd, &s->cmd);
 		if (err) {
 			pr_err("cannot start %s: %s", cfg->cmd[0], strerror(-err));
@@ -345,7 +405,7 @@ static int attach(struct session *s)
 	/* Per-process links put breakpoints only in those processes; following
 	 * children (and a command that has not exec'd yet) needs system-wide
 	 * breakpoints, filtered in the kernel by tgid. */
-	bool per_pid = !cfg->cmd && !cfg->follow;
+	bool per_pid = !cfg->cmd && !cfg->follow && !cgroup_only(s);
 	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 	int err;
 
@@ -657,6 +717,8 @@ static int tick(struct session *s, uint64_t now)
 	struct report r;
 	int err;
 
+	if (cgroup_only(s) && cgroup_scan(s, s->cfg->cgroup_path, 0))
+		pr_warn("cgroup %s: could not add every process", s->cfg->cgroup_path);
 	err = build_report(s, true, true, &r);
 	if (err)
 		return err;
@@ -730,6 +792,8 @@ static bool targets_gone(struct session *s)
 		}
 		return s->cmd_exited;
 	}
+	if (cgroup_only(s))
+		return false; /* the cgroup may get processes later: -d or Ctrl-C ends it */
 	if (s->cfg->follow)
 		return !tracer__any_tgid(s->tracer);
 	return target__all_exited(s->pidfds, s->cfg->npids);
@@ -912,7 +976,11 @@ static int session_run(const struct trace_config *cfg)
 			goto cleanup;
 		}
 	}
-	if (!cfg->cmd && !s.top)
+	if (cgroup_only(&s) && !s.top)
+		fprintf(stderr, "Tracing %zu op%s and the scheduler, IO and resources of the "
+			"processes in cgroup %s (%zu now)... Hit Ctrl-C to end.\n", s.probes.n,
+			s.probes.n == 1 ? "" : "s", cfg->cgroup_path, agg__nr_pids(s.agg));
+	else if (!cfg->cmd && !s.top)
 		fprintf(stderr, "Tracing %zu op%s and the scheduler, IO and resources of %zu "
 			"process%s... Hit Ctrl-C to end.\n", s.probes.n, s.probes.n == 1 ? "" : "s",
 			cfg->npids, cfg->npids == 1 ? "" : "es");

@@ -203,6 +203,7 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 			goto cleanup;
 		}
 		t->skel->rodata->targ_cgroup = true;
+		t->skel->rodata->targ_self_tgid = getpid();
 	}
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 	if (opts->max_threads) {

@@ -124,14 +124,19 @@ def test_go_binary_refused():
     check(r.returncode == 2 and "Go program" in r.stderr, "Go refusal: %d %r" % (r.returncode, r.stderr))
 
 
-def _supports(opt):
-    return opt in run([OPTRACE, "trace", "--help"]).stdout
+def _usdt_cgroup2_root():
+    """A mounted cgroup v2 hierarchy (/sys/fs/cgroup, or .../unified on a
+    hybrid v1/v2 machine like this one), or None."""
+    with open("/proc/mounts") as f:
+        for line in f:
+            dev, where, fstype = line.split()[:3]
+            if fstype == "cgroup2":
+                return where
+    return None
 
 
 @bpf
 def test_sample_scaled_counts_match():
-    if not _supports("--sample"):
-        return
     n, every = 20000, 10
     docs, out, _ = trace([probe("op_fast")], [WORKLOAD, "count", str(n)],
                          extra=["--sample", str(every)])
@@ -143,11 +148,9 @@ def test_sample_scaled_counts_match():
 
 @bpf
 def test_cgroup_scopes_tracing():
-    if not _supports("--cgroup"):
-        return
-    root = "/sys/fs/cgroup"
-    if not os.path.exists(os.path.join(root, "cgroup.controllers")):
-        return
+    root = _usdt_cgroup2_root()
+    if not root:
+        raise Skip("no cgroup v2 hierarchy mounted")
     inside = os.path.join(root, "optrace-it-%d" % os.getpid())
     os.mkdir(inside)
     try:
@@ -157,10 +160,48 @@ def test_cgroup_scopes_tracing():
         docs, _, _ = trace([probe("op_fast")], cmd, extra=["--cgroup", inside])
         check(calls(final(docs), "op_fast") == 300, "calls inside the cgroup not all recorded")
         # outside it (the root cgroup): none
-        other = os.path.join(root, "optrace-it-out-%d" % os.getpid())
         docs, _, _ = trace([probe("op_fast")], [WORKLOAD, "count", "300"],
                            extra=["--cgroup", inside])
         got = [o for o in final(docs)["ops"] if o["name"] == "op_fast"]
         check(not got or got[0]["calls"] == 0, "calls outside the cgroup recorded: %s" % got)
     finally:
         os.rmdir(inside)
+
+
+@bpf
+def test_cgroup_alone_traces_its_processes():
+    # --cgroup without -p or a command: the processes in the cgroup, those
+    # that enter it later too; a process outside is not recorded.
+    root = _usdt_cgroup2_root()
+    if not root:
+        raise Skip("no cgroup v2 hierarchy mounted")
+    inside = os.path.join(root, "optrace-it-alone-%d" % os.getpid())
+    os.mkdir(inside)
+    try:
+        enter = 'echo $$ > %s/cgroup.procs && exec "$@"' % inside
+        first = spawn(["sh", "-c", enter, "sh", WORKLOAD, "loop"])
+        pid1 = int(read_line(first, "ready pid=").split("=")[1])
+        outside = spawn([WORKLOAD, "loop"])
+        pid_out = int(read_line(outside, "ready pid=").split("=")[1])
+        out = out_file()
+        p = spawn([OPTRACE, "trace", "-f", "json", "-o", out, "-d", "3",
+                   "--cgroup", inside, "-u", "%s:op_sleep" % WORKLOAD])
+        read_line(p, "Tracing ", 10, "stderr")
+        late = spawn(["sh", "-c", enter, "sh", WORKLOAD, "loop"])  # enters after the start
+        pid2 = int(read_line(late, "ready pid=").split("=")[1])
+        wait_exit(p, 20, "optrace")
+        check(p.returncode == 0, "optrace exited %s: %s" % (p.returncode, stderr_of(p)))
+        by_pid = {o["pid"]: o["calls"] for o in final(read_report(out))["ops"]
+                  if o["name"] == "op_sleep"}
+        check(by_pid.get(pid1, 0) > 100, "the process in the cgroup: %s" % by_pid)
+        check(by_pid.get(pid2, 0) > 10, "the process that entered later: %s" % by_pid)
+        check(pid_out not in by_pid or by_pid[pid_out] == 0,
+              "a process outside the cgroup was recorded: %s" % by_pid)
+    finally:
+        reap_children()
+        for _ in range(50):
+            try:
+                os.rmdir(inside)
+                break
+            except OSError:
+                time.sleep(0.05)
