@@ -64,7 +64,7 @@ TEST_record_MODS := errmode record report_read render_json render_text render_lo
 		    config trend
 TEST_serve_MODS := errmode serve render_json render_prom render_res finding hist units errnames sysmon
 TEST_top_MODS   := top units
-TEST_analyze_MODS := analyze trend config units errnames finding render_findings alert
+TEST_analyze_MODS := analyze analyze_ops trend config units errnames finding render_findings alert
 TEST_trend_MODS   := trend
 TEST_config_MODS  := config units
 TEST_alert_MODS   := alert config units finding render_findings trend
