@@ -16,6 +16,8 @@ pkgs=(
 	libncurses-dev			# optrace top
 	tmux				# drives optrace top in tests
 	libcmocka-dev			# unit tests
+	systemtap-sdt-dev		# sys/sdt.h: USDT probes in include/optrace.h and the test targets
+	g++				# the C++ test target (demangling)
 	python3				# integration test driver
 	python3-jsonschema		# checks -f json against docs/report.schema.json
 	prometheus			# promtool checks -f prom; a real server scrapes serve
