@@ -74,6 +74,11 @@ struct ot_frame {
 	__u32 sampled_out; /* --sample: this call is not recorded (its time still
 			    * counts as child time of the frame below) */
 	__u32 unseen;	   /* acct_snapshot's unseen at entry */
+	__u32 ctr_ok;	   /* CTR_* bits (ops.bpf.c): how ctr[] below was read */
+	__u32 ctr_unseen;  /* the thread's ctr_unseen at entry */
+	__u32 ctr_seq;	   /* the thread's seq at entry (its running slice) */
+	__u32 ctr_pad;
+	__u64 ctr[OT_NR_CTR]; /* the thread's perf counts at entry (or the CPU's) */
 };
 
 /* Per-thread stack of open ops.  depth may exceed OT_STACK_DEPTH: deeper
@@ -121,6 +126,89 @@ OT_MAP struct {
 	__type(key, struct ot_hist_key);
 	__type(value, __u64);
 } runq_hist SEC(".maps");
+
+/*
+ * Perf counters (--counters), one per-CPU event array per slot, filled by
+ * the loader with one event per CPU (pinned: never multiplexed).  Sized by
+ * libbpf to the number of possible CPUs.  targ_counters: slots in use.
+ */
+OT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+} ctr_ev0 SEC(".maps");
+
+OT_MAP struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+} ctr_ev1 SEC(".maps");
+
+#ifdef OT_DEFINE_MAPS
+const volatile __u32 targ_counters = 0;
+#else
+extern const volatile __u32 targ_counters;
+#endif
+
+/*
+ * This CPU's count of counter slot k.  False when it cannot be read or did
+ * not count all the time it was enabled (multiplexed, or in error): a
+ * difference of two such reads would not be what ran in between.
+ */
+static __always_inline bool ot_ctr_read(__u32 k, __u64 *v)
+{
+	struct bpf_perf_event_value pv;
+	long err;
+
+	if (k == 0)
+		err = bpf_perf_event_read_value(&ctr_ev0, BPF_F_CURRENT_CPU, &pv, sizeof(pv));
+	else
+		err = bpf_perf_event_read_value(&ctr_ev1, BPF_F_CURRENT_CPU, &pv, sizeof(pv));
+	if (err || pv.running < pv.enabled)
+		return false;
+	*v = pv.counter;
+	return true;
+}
+
+/* Starts a running slice of ts's counters: the CPU's counts now. */
+static __always_inline void ot_ctr_slice_start(struct ot_thread_state *ts)
+{
+	__u32 ok = 1;
+
+	for (__u32 k = 0; k < OT_NR_CTR; k++) {
+		if (k >= targ_counters)
+			break;
+		if (!ot_ctr_read(k, &ts->ctr_base[k]))
+			ok = 0;
+	}
+	ts->ctr_ok = ok;
+}
+
+/* Ends ts's running slice: its counts go to ts->ctr, or, unknown (the
+ * slice's start was not seen, a read failed), bump ctr_unseen. */
+static __always_inline void ot_ctr_slice_end(struct ot_thread_state *ts, bool running_seen)
+{
+	__u64 now[OT_NR_CTR] = {};
+	bool ok = running_seen && ts->ctr_ok;
+
+	/* The ops programs' raw reads of a slice without a base are only
+	 * valid within it; calls across its end must not be counted. */
+
+	for (__u32 k = 0; k < OT_NR_CTR && ok; k++) {
+		if (k >= targ_counters)
+			break;
+		if (!ot_ctr_read(k, &now[k]))
+			ok = false;
+	}
+	if (ok) {
+		for (__u32 k = 0; k < OT_NR_CTR; k++)
+			if (k < targ_counters)
+				ts->ctr[k] += now[k] - ts->ctr_base[k];
+	} else {
+		ts->ctr_unseen++;
+	}
+	ts->ctr_ok = 0;
+}
 
 static __always_inline void ot_count_n(__u32 idx, __u64 n)
 {

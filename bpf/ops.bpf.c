@@ -36,7 +36,8 @@ const volatile __u32 targ_sample = 1;
 
 /* --cgroup: record only tasks under the cgroup in cgroup_filter[0]. */
 const volatile bool targ_cgroup = false;
-/* optrace's own process: its calibration calls are timed whatever --cgroup says. */
+/* optrace's own process: its calibration calls are timed whatever --cgroup
+ * says, and what they lose (split, counters) is not the target's loss. */
 const volatile __u32 targ_self_tgid = 0;
 
 /* Record calls of every process (--cgroup without -p or a command):
@@ -86,6 +87,10 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
 
 #define SNAPSHOT_TRIES 4
 
+/* ot_frame.ctr_ok bits */
+#define CTR_READ  0x1 /* the counters were read at entry */
+#define CTR_BASED 0x2 /* ctr[] are the thread's totals (else the CPU's raw counts) */
+
 /* acct_snapshot's *unseen: the thread's unseen count, and this bit when the
  * thread was found running in SLEEP/IOWAIT (time of unknown division). */
 #define UNSEEN_NOW 0x80000000U
@@ -107,9 +112,65 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
  * happen while it is not running), so this is a sequence check, not a
  * lock.  Returns false when every try was torn.
  */
+struct ctr_snap {
+	__u64 v[OT_NR_CTR]; /* based: the thread's counts, its running slice
+			     * included; else the CPU's raw counts */
+	__u32 unseen;	    /* the thread's ctr_unseen */
+	__u32 seq;	    /* the thread's seq: the same in one running slice */
+	bool read;	    /* every counter could be read */
+	bool based;	    /* this slice's start (its base) is known */
+};
+
+/*
+ * The thread's perf counts as of now (inside acct_snapshot's seq loop).
+ * When this running slice's start was seen (based), its totals plus this
+ * slice's: the CPU's counters minus the slice's base.  When it was not (a
+ * thread seeded while running, or a switch-in missed: the state is not
+ * RUNNING), the CPU's raw counts: a call that starts and ends within the
+ * slice (same seq) is the difference of two raw reads, one that crosses
+ * its end is not counted (the end bumps ctr_unseen).
+ */
+static __always_inline void ctr_snapshot(const struct ot_thread_state *ts, __u32 state, __u32 seq,
+					 struct ctr_snap *c)
+{
+	c->unseen = ts->ctr_unseen;
+	c->seq = seq;
+	c->based = state == OT_TS_RUNNING && ts->ctr_ok;
+	c->read = true;
+	for (__u32 k = 0; k < OT_NR_CTR; k++) {
+		__u64 cur;
+
+		if (k >= targ_counters)
+			break;
+		if (!ot_ctr_read(k, &cur)) {
+			c->read = false;
+			break;
+		}
+		c->v[k] = c->based ? ts->ctr[k] + (cur - ts->ctr_base[k]) : cur;
+	}
+}
+
+/* A call's counter values from its entry and exit snapshots; false when
+ * some of its running time was not counted. */
+static __always_inline bool ctr_delta(const struct ot_frame *f, const struct ctr_snap *c,
+				      __u64 *out)
+{
+	if (!(f->ctr_ok & CTR_READ) || !c->read)
+		return false;
+	if ((f->ctr_ok & CTR_BASED) && c->based) {
+		if (c->unseen != f->ctr_unseen)
+			return false;
+	} else if (c->seq != f->ctr_seq) {
+		return false;
+	}
+	out[0] = c->v[0] - f->ctr[0];
+	out[1] = c->v[1] - f->ctr[1];
+	return true;
+}
+
 static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
 					  struct task_struct *task, struct ot_acct *a, __u64 *now,
-					  bool clock, __u32 *unseen)
+					  bool clock, __u32 *unseen, struct ctr_snap *c)
 {
 	for (int i = 0; i < SNAPSHOT_TRIES; i++) {
 		__u32 seq = *(volatile const __u32 *)&ts->seq, state;
@@ -122,6 +183,8 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
 		base = ts->run_delay;
 		*unseen = ts->unseen & ~UNSEEN_NOW;
 		rd = ot_run_delay(task);
+		if (targ_counters)
+			ctr_snapshot(ts, state, seq, c);
 		if (clock)
 			*now = bpf_ktime_get_ns();
 		asm volatile("" ::: "memory");
@@ -299,10 +362,12 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 	f->child_ns = 0;
 	f->bytes = bytes;
 	f->has_acct = 0;
+	f->ctr_ok = 0;
 	f->sampled_out = !sample_hit(st, op_id);
 	if (targ_split && !f->sampled_out) {
 		struct task_struct *task = bpf_get_current_task_btf();
 		struct ot_thread_state *ts;
+		struct ctr_snap c = {};
 		struct ot_acct a;
 		__u64 now;
 
@@ -316,7 +381,12 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 		if (!ts)
 			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns(),
 					 ot_run_delay(task));
-		if (ts && acct_snapshot(ts, task, &a, &now, true, &f->unseen)) {
+		if (ts && acct_snapshot(ts, task, &a, &now, true, &f->unseen, &c)) {
+			f->ctr_ok = (c.read ? CTR_READ : 0) | (c.based ? CTR_BASED : 0);
+			f->ctr_unseen = c.unseen;
+			f->ctr_seq = c.seq;
+			f->ctr[0] = c.v[0];
+			f->ctr[1] = c.v[1];
 			f->oncpu_ns = a.oncpu_ns;
 			f->runq_ns = a.runq_ns;
 			f->iowait_ns = a.iowait_ns;
@@ -336,12 +406,21 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
  * unless the accounting missed a transition. */
 #define SPLIT_SLACK_NS 1000
 
+/* Counts a call left out of the split or the counters, unless it is one
+ * of optrace's own calibration calls. */
+static __always_inline void count_left_out(const struct ot_span *sp, __u32 idx)
+{
+	if (sp->tgid != targ_self_tgid)
+		ot_count(idx);
+}
+
 /* Fills the span's time split and counters: exit minus entry. */
 static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
 				       __u64 now)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
+	struct ctr_snap c = {};
 	struct ot_acct a;
 	__u32 unseen;
 	__u64 sum;
@@ -361,12 +440,23 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	 * call has not returned until this program finishes, so that time is
 	 * the call's).
 	 */
-	if (!acct_snapshot(ts, task, &a, &now, false, &unseen)) {
-		if (!acct_snapshot(ts, task, &a, &now, true, &unseen)) {
-			ot_count(OT_CNT_SPLIT_BAD);
+	if (!acct_snapshot(ts, task, &a, &now, false, &unseen, &c)) {
+		if (!acct_snapshot(ts, task, &a, &now, true, &unseen, &c)) {
+			count_left_out(sp, OT_CNT_SPLIT_BAD);
 			return;
 		}
 		sp->dur_ns = now - f->start_ns;
+	}
+	/*
+	 * Counter values: exit minus entry, when both reads were whole and
+	 * every running slice in between was counted.
+	 */
+	if (targ_counters) {
+		if (ctr_delta(f, &c, sp->ctr)) {
+			sp->flags |= OT_SPAN_F_CTR;
+		} else {
+			count_left_out(sp, OT_CNT_CTR_UNSEEN);
+		}
 	}
 	/*
 	 * Over the call, a wakeup and a switch-in of the thread were not seen:
@@ -375,7 +465,7 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	 * up (those would be a bug here).
 	 */
 	if ((unseen | f->unseen) & UNSEEN_NOW || unseen != f->unseen) {
-		ot_count(OT_CNT_SPLIT_UNSEEN);
+		count_left_out(sp, OT_CNT_SPLIT_UNSEEN);
 		return;
 	}
 	sp->oncpu_ns = a.oncpu_ns - f->oncpu_ns;
@@ -391,7 +481,7 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	sum = sp->oncpu_ns + sp->runq_ns + sp->iowait_ns + sp->offcpu_ns;
 	if (sum > sp->dur_ns + SPLIT_SLACK_NS + sp->dur_ns / 64 ||
 	    sum + SPLIT_SLACK_NS + sp->dur_ns / 64 < sp->dur_ns) {
-		ot_count(OT_CNT_SPLIT_BAD);
+		count_left_out(sp, OT_CNT_SPLIT_BAD);
 		return;
 	}
 	sp->flags |= OT_SPAN_F_SPLIT;
@@ -484,6 +574,8 @@ static __always_inline int op_exit(__u64 now, __u32 op_id, __s64 rc, __u32 bytes
 	sp->nivcsw = 0;
 	sp->minflt = 0;
 	sp->majflt = 0;
+	sp->ctr[0] = 0;
+	sp->ctr[1] = 0;
 	if (targ_split)
 		span_split(sp, f, tid, now);
 	span_submit(sp, nspans);

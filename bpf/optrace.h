@@ -71,6 +71,10 @@
 #define OT_SPAN_F_BYTES 0x2 /* bytes field is valid */
 #define OT_SPAN_F_FAULTS 0x4 /* minflt/majflt/nvcsw/nivcsw are valid */
 #define OT_SPAN_F_COUNT 0x8 /* a counted call (OT_KIND_COUNT): no duration, no split */
+#define OT_SPAN_F_CTR   0x10 /* ctr[] fields are valid (perf counters, --counters) */
+
+/* Perf counters read per call (--counters): slots 0..OT_NR_CTR-1. */
+#define OT_NR_CTR 2
 
 struct ot_span {
 	__u32 kind; /* OT_EV_SPAN */
@@ -94,6 +98,9 @@ struct ot_span {
 	__u32 nivcsw; /* involuntary context switches during the call */
 	__u32 minflt; /* minor page faults during the call */
 	__u32 majflt; /* major page faults during the call */
+	/* Perf counter deltas (instructions, cycles...) counted only while the
+	 * thread ran, valid with OT_SPAN_F_CTR; slot order is the loader's. */
+	__u64 ctr[OT_NR_CTR];
 };
 
 /*
@@ -134,6 +141,16 @@ struct ot_thread_state {
 	 * was woken: with it, a switch-in that was not seen is recovered
 	 * (ot_catch_up_runq in maps.bpf.h). */
 	__u64 run_delay;
+	/* Perf counters (--counters), per slot: the counts of the thread's
+	 * running slices, added at each switch-out, and the CPU counter's
+	 * value at its last switch-in (valid while ctr_ok). */
+	__u64 ctr[OT_NR_CTR];
+	__u64 ctr_base[OT_NR_CTR];
+	__u32 ctr_ok;	  /* ctr_base holds this running slice's start */
+	/* Bumped for each running slice whose counts are unknown (its
+	 * switch-in was not seen, or a counter read failed): calls over it
+	 * get no counter values (OT_CNT_CTR_UNSEEN). */
+	__u32 ctr_unseen;
 };
 
 struct ot_thread {
@@ -213,6 +230,9 @@ struct ot_bio {
 				  * thread during the call were not seen (how the time divides
 				  * is unknown) */
 #define OT_CNT_SWITCHIN_UNSEEN 12 /* switch-ins not seen, recovered from the run-queue delay */
+#define OT_CNT_CTR_UNSEEN     13 /* calls without counter values: a running slice of the thread
+				  * during the call was not counted (its switch-in was not seen,
+				  * or the counter could not be read) */
 #define OT_CNT_MAX	      16
 
 struct ot_counters {
@@ -220,9 +240,9 @@ struct ot_counters {
 };
 
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-_Static_assert(sizeof(struct ot_span) == 112, "ot_span ABI size");
+_Static_assert(sizeof(struct ot_span) == 128, "ot_span ABI size");
 _Static_assert(sizeof(struct ot_thread) == 80, "ot_thread ABI size");
-_Static_assert(sizeof(struct ot_thread_state) == 80, "ot_thread_state ABI size");
+_Static_assert(sizeof(struct ot_thread_state) == 120, "ot_thread_state ABI size");
 _Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
 _Static_assert(sizeof(struct ot_counters) == 128, "ot_counters ABI size");
 _Static_assert(sizeof(struct ot_bio) == 72, "ot_bio ABI size");

@@ -22,8 +22,13 @@
  * userspace).  Only threads of traced processes are kept: the tgid filter
  * comes first, as sched_switch fires for every switch on the machine.
  *
+ * With --counters, each running slice's perf counts (instructions,
+ * cycles...) are added to the thread's totals the same way: the CPU's
+ * counter read at switch-in and at switch-out.  A slice whose switch-in
+ * was not seen has unknown counts and bumps ctr_unseen instead.
+ *
  * The op programs (ops.bpf.c) read these totals at entry and exit; the
- * difference is the op's time split.
+ * difference is the op's time split (and its counter values).
  */
 #include "maps.bpf.h"
 
@@ -117,6 +122,8 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 					ts->unseen++;
 				}
 			}
+			if (targ_counters)
+				ot_ctr_slice_end(ts, ts->state == OT_TS_RUNNING);
 			ts->run_delay = rd;
 			ts->acct.switches++;
 			pa = bpf_map_lookup_elem(&pid_acct, &prev_tgid);
@@ -146,6 +153,8 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 				acct_add(ts, next_tgid, ts->state, delta);
 			ts->state = OT_TS_RUNNING;
 			ts->last_ts = now;
+			if (targ_counters)
+				ot_ctr_slice_start(ts);
 			ts->seq++;
 		}
 	}

@@ -28,6 +28,7 @@ struct agg {
 	size_t nthreads, capthreads;
 	struct op_stats *last; /* one-entry cache: consecutive spans often share a pair */
 	uint64_t bad_records;
+	unsigned nctr;	       /* perf counter slots in use */
 };
 
 static inline uint64_t pair_key(uint32_t pid, uint32_t op)
@@ -64,6 +65,8 @@ static void window_free(struct op_window *w)
 {
 	hist__free(&w->lat);
 	split__free(&w->split);
+	for (int k = 0; k < OT_NR_CTR; k++)
+		hist__free(&w->ctr[k]);
 }
 
 void agg__free(struct agg *a)
@@ -161,6 +164,10 @@ static struct op_stats *stats_get(struct agg *a, uint32_t pid, uint32_t op)
 	s->op_id = op;
 	hist__init(&s->total.lat);
 	hist__init(&s->iv.lat);
+	for (int k = 0; k < OT_NR_CTR; k++) {
+		hist__init(&s->total.ctr[k]);
+		hist__init(&s->iv.ctr[k]);
+	}
 	mask = a->nslots - 1;
 	for (h = key_hash(key, mask); a->slots[h]; h = (h + 1) & mask)
 		;
@@ -191,7 +198,7 @@ static void window_add_err(struct op_window *w, int64_t code, uint64_t n)
  * counted call (OT_SPAN_F_COUNT) has no duration: counts only.
  */
 static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const struct ot_span *sp,
-		      int is_err, int64_t code)
+		      int is_err, int64_t code, unsigned nctr)
 {
 	uint64_t n = sp->weight ? sp->weight : 1;
 	int err = 0;
@@ -217,6 +224,8 @@ static int window_add(struct op_window *w, uint64_t dur, uint64_t self, const st
 		w->minflt += sp->minflt;
 		w->majflt += sp->majflt;
 	}
+	for (unsigned k = 0; k < nctr && !err && (sp->flags & OT_SPAN_F_CTR); k++)
+		err = hist__add(&w->ctr[k], sp->ctr[k]);
 	return err;
 }
 
@@ -239,9 +248,9 @@ int agg__add_span(struct agg *a, const struct ot_span *sp)
 
 	self = dur > sp->child_ns ? dur - sp->child_ns : 0;
 	is_err = errmode__failed(info->error_mode, sp->ret, &code);
-	err = window_add(&s->total, dur, self, sp, is_err, code);
+	err = window_add(&s->total, dur, self, sp, is_err, code, a->nctr);
 	if (!err)
-		err = window_add(&s->iv, dur, self, sp, is_err, code);
+		err = window_add(&s->iv, dur, self, sp, is_err, code, a->nctr);
 	if ((uint64_t)sp->depth + 1 > s->max_depth)
 		s->max_depth = (uint64_t)sp->depth + 1;
 	a->pids[s->pid_idx].spans++;
@@ -352,7 +361,14 @@ void agg__interval_reset(struct agg *a)
 		w->counted_calls = w->nvcsw = w->nivcsw = w->minflt = w->majflt = 0;
 		hist__reset(&w->lat);
 		split__reset(&w->split);
+		for (int k = 0; k < OT_NR_CTR; k++)
+			hist__reset(&w->ctr[k]);
 	}
+}
+
+void agg__set_counters(struct agg *a, unsigned n)
+{
+	a->nctr = n < OT_NR_CTR ? n : OT_NR_CTR;
 }
 
 const struct op_info *agg__op_info(const struct agg *a, uint32_t op_id)

@@ -56,6 +56,9 @@ struct op_window {
 	struct split_hist split; /* time split by latency range (calls with a split) */
 	uint64_t counted_calls;	 /* calls with switch/fault counts */
 	uint64_t nvcsw, nivcsw, minflt, majflt;
+	/* Perf counter values per call (--counters), by slot: calls whose
+	 * counts are whole (OT_SPAN_F_CTR) only. */
+	struct hist ctr[OT_NR_CTR];
 };
 
 struct op_stats {
@@ -110,6 +113,9 @@ struct blkio *agg__blkio(const struct agg *a, bool interval);
 int agg__add_proc(struct agg *a, const struct ot_proc *pe);
 /* Notes a pid with its command name (for pids given with -p). */
 int agg__note_pid(struct agg *a, uint32_t pid, const char *comm);
+
+/* Perf counter slots in use (--counters): spans' ctr[0..n) are kept. */
+void agg__set_counters(struct agg *a, unsigned n);
 
 /* Starts a new interval window: every op's iv counters become empty. */
 void agg__interval_reset(struct agg *a);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "counters.h"
 #include "log.h"
 #include "units.h"
 
@@ -31,6 +32,7 @@ enum {
 	OPT_MAX_SERIES,
 	OPT_MAX_THREADS,
 	OPT_SAMPLE,
+	OPT_COUNTERS,
 	OPT_CGROUP,
 	OPT_RATIO,
 };
@@ -59,6 +61,7 @@ static const struct option trace_opts[] = {
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "counters", required_argument, NULL, OPT_COUNTERS },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "ratio", required_argument, NULL, OPT_RATIO },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -102,6 +105,11 @@ void cli__trace_usage(FILE *f)
 "      --max-series N       -f prom: at most N (pid, op) label sets (default 1000)\n"
 "      --sample N           record 1 call in N per thread and op (decided in BPF);\n"
 "                           counts are scaled by N and reports say so\n"
+"      --counters LIST      perf counters per call, counted only while the thread\n"
+"                           runs: instructions, cycles, branch-misses,\n"
+"                           cache-misses (user space), cpu-clock (ns); at most 2;\n"
+"                           default instructions,cycles where the machine has\n"
+"                           them (reports say why not); none: off\n"
 "      --ratio NAME=PROBE,NAME_B=PROBE_B\n"
 "                           count both probes (ops NAME and NAME_B) and report\n"
 "                           NAME/(NAME+NAME_B) per process, e.g. a hit rate;\n"
@@ -121,7 +129,8 @@ void cli__trace_usage(FILE *f)
 "      --no-hist            no histograms in text reports\n"
 "      --threads            break per-process figures down per thread\n"
 "      --no-split           do not split each call's time (on-CPU, run queue, IO\n"
-"                           wait, other) nor count its switches and faults\n"
+"                           wait, other) nor count its switches, faults and\n"
+"                           perf counters\n"
 "      --ringbuf-size MIB   ring buffer size in MiB, a power of two (default 16)\n"
 "      --max-threads N      threads timed at once (default 65536); calls of\n"
 "                           threads beyond are counted as not timed (threads full)\n"
@@ -386,6 +395,17 @@ int cli__parse_trace(int argc, char **argv, struct trace_config *cfg)
 			}
 			cfg->sample_every = (uint32_t)mib;
 			break;
+		case OPT_COUNTERS: {
+			struct counters c;
+			char msg[160];
+
+			if (counters__parse(optarg, &c, msg, sizeof(msg))) {
+				pr_err("%s", msg);
+				err = -EINVAL;
+			}
+			cfg->counters = optarg;
+			break;
+		}
 		case OPT_RATIO: err = add_ratio(optarg, cfg); break;
 		case OPT_CGROUP:
 			cfg->cgroup_path = optarg;

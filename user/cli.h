@@ -54,6 +54,7 @@ struct trace_config {
 	size_t max_series;	/* prom and serve: (pid, op) series cap (--max-series) */
 	uint32_t max_threads;	/* --max-threads: thread map size (0: the default) */
 	uint32_t sample_every;	/* --sample N: 1 call in N recorded per thread and op; 0: all */
+	const char *counters;	/* --counters LIST (NULL: the default set, where present) */
 	const char *cgroup_path;/* --cgroup PATH: only tasks under this cgroup v2 directory */
 	struct report_ratio_def *ratios; /* --ratio: the op names compared (owned); their
 					  * probes are in specs */

@@ -44,6 +44,8 @@ static const char *const columns[] = {
 	"tail_runq_share", "tail_iowait_share", "tail_offcpu_share",
 	"voluntary_switches_per_call", "involuntary_switches_per_call", "minor_faults_per_call",
 	"major_faults_per_call",
+	"counter1", "counter1_calls", "counter1_mean", "counter1_p50", "counter1_p99",
+	"counter2", "counter2_calls", "counter2_mean", "counter2_p50", "counter2_p99",
 	"p50_trend", "p99_trend", "rate_trend", "error_rate_trend",
 	"probe_insn", "bias_ns", "compensated",
 	"report", "window_s", "elapsed_s",
@@ -214,6 +216,18 @@ static void row(struct csv *c, const struct report *r, const struct report_op *o
 	field_dbl_if(c, counts, op->nivcsw_per_call);
 	field_dbl_if(c, counts, op->minflt_per_call);
 	field_dbl_if(c, counts, op->majflt_per_call);
+
+	/* Perf counters per call: the counter's name, then its figures. */
+	for (size_t k = 0; k < OT_NR_CTR; k++) {
+		const struct report_ctr *ct = &op->ctr[k];
+		bool have = k < r->meta.ncounters && ct->calls;
+
+		field_str(c, k < r->meta.ncounters ? r->meta.counter_names[k] : "");
+		field_u64_if(c, k < r->meta.ncounters, ct->calls);
+		field_dbl_if(c, have, ct->mean);
+		field_u64_if(c, have, ct->p50);
+		field_u64_if(c, have, ct->p99);
+	}
 
 	field_str(c, tr ? trend_name(op->trend_p50.dir) : "");
 	field_str(c, tr ? trend_name(op->trend_p99.dir) : "");

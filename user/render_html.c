@@ -32,6 +32,7 @@
 
 #include "hist.h"
 #include "render_util.h"
+#include "counters.h"
 #include "report.h"
 #include "trend.h"
 #include "units.h"
@@ -333,7 +334,7 @@ static void header(FILE *f, const struct report *r)
 static void loss(FILE *f, const struct report_loss *l)
 {
 	bool bad = l->spans_lost || l->proc_lost || l->stack_overflow || l->stack_mismatch ||
-		   l->threads_full || l->tgids_full || l->split_bad || l->split_unseen || l->bio_lost ||
+		   l->threads_full || l->tgids_full || l->split_bad || l->split_unseen || l->ctr_unseen || l->bio_lost ||
 		   l->bio_stale || l->bio_mapfull || l->bad_records;
 
 	fprintf(f, "<p class=\"loss%s\"><b>lost:</b> ", bad ? " bad" : "");
@@ -978,7 +979,7 @@ static void split_table(FILE *f, const struct report_op *op)
 	fputs("</table>\n", f);
 }
 
-static void op_section(FILE *f, const struct report_op *op, size_t i)
+static void op_section(FILE *f, const struct report_op *op, const struct report_meta *m, size_t i)
 {
 	const struct op_info *info = op->info;
 	char a[FMT], b[FMT], c[FMT], d[FMT], e[FMT], g[FMT], h[FMT], k[FMT];
@@ -1030,6 +1031,19 @@ static void op_section(FILE *f, const struct report_op *op, size_t i)
 		fprintf(f, "<p class=\"fig\">per call: %.2f voluntary + %.2f involuntary switches, "
 			   "%.2f minor + %.2f major faults</p>\n", op->nvcsw_per_call,
 			op->nivcsw_per_call, op->minflt_per_call, op->majflt_per_call);
+	for (size_t q = 0; q < m->ncounters && q < OT_NR_CTR; q++) {
+		const struct report_ctr *ct = &op->ctr[q];
+		bool ns = counters__is_time(m->counter_names[q]);
+
+		if (!ct->calls)
+			continue;
+		fputs("<p class=\"fig\">", f);
+		esc(f, m->counter_names[q]);
+		fprintf(f, " per call: mean %s, p50 %s, p99 %s (%" PRIu64 " calls counted)</p>\n",
+			ns ? fmt_nsd(ct->mean, a) : fmt_count(ct->mean, a),
+			ns ? fmt_ns(ct->p50, b) : fmt_count((double)ct->p50, b),
+			ns ? fmt_ns(ct->p99, c) : fmt_count((double)ct->p99, c), ct->calls);
+	}
 	if (op->has_trends)
 		fprintf(f, "<p class=\"fig\">trends: p99 %s (%+.0f%% over the run), p50 %s, "
 			   "rate %s, error rate %s</p>\n", trend_name(op->trend_p99.dir),
@@ -1061,7 +1075,7 @@ static void ops_sections(FILE *f, const struct report *r)
 {
 	ops_table(f, r);
 	for (size_t i = 0; i < r->nops; i++)
-		op_section(f, &r->ops[i], i);
+		op_section(f, &r->ops[i], &r->meta, i);
 	fputs("</section>\n", f);
 }
 

@@ -80,6 +80,15 @@ static json_t *meta_json(const struct report_meta *m, bool full, bool *ok)
 	put(j, "tick_s", jreal(m->tick_s), ok);
 	put(j, "spans_cap", ju64(m->spans_cap), ok);
 	put(j, "sample_every", json_integer(m->sample_every), ok);
+	{
+		json_t *names = json_array();
+
+		for (size_t k = 0; names && k < m->ncounters && k < OT_NR_CTR; k++)
+			append(names, jstr(m->counter_names[k]), ok);
+		put(j, "counters", names, ok);
+	}
+	put(j, "counters_absent", m->counters_absent && *m->counters_absent ?
+				   json_string(m->counters_absent) : json_null(), ok);
 	if (full)
 		put(j, "show_idle_ops", json_boolean(m->show_idle_ops), ok);
 	return j;
@@ -101,6 +110,7 @@ static json_t *loss_json(const struct report_loss *l, bool *ok)
 	put(j, "bio_mapfull", ju64(l->bio_mapfull), ok);
 	put(j, "split_bad", ju64(l->split_bad), ok);
 	put(j, "split_unseen", ju64(l->split_unseen), ok);
+	put(j, "ctr_unseen", ju64(l->ctr_unseen), ok);
 	put(j, "bad_records", ju64(l->bad_records), ok);
 	return j;
 }
@@ -235,6 +245,30 @@ static json_t *per_call_json(const struct report_op *op, bool *ok)
 	return j;
 }
 
+/* Perf counters per call, by name (meta.counters): null when none was read. */
+static json_t *counters_json(const struct report_op *op, const struct report_meta *m, bool full,
+			     bool *ok)
+{
+	json_t *j;
+
+	if (!m->ncounters)
+		return json_null();
+	j = json_object();
+	for (size_t k = 0; j && k < m->ncounters && k < OT_NR_CTR; k++) {
+		const struct report_ctr *c = &op->ctr[k];
+		json_t *o = json_object();
+
+		put(o, "calls", ju64(c->calls), ok);
+		put(o, "mean", c->calls ? jreal(c->mean) : json_null(), ok);
+		put(o, "p50", c->calls ? ju64(c->p50) : json_null(), ok);
+		put(o, "p99", c->calls ? ju64(c->p99) : json_null(), ok);
+		if (full)
+			put(o, "hist", c->h && c->calls ? hist_full_json(c->h, ok) : json_null(), ok);
+		put(j, m->counter_names[k] ? m->counter_names[k] : "?", o, ok);
+	}
+	return j;
+}
+
 static json_t *trend_json(const struct trend *t, bool *ok)
 {
 	json_t *j = json_object();
@@ -285,7 +319,8 @@ static json_t *series_json(const struct report_op *op, bool *ok)
 	return arr;
 }
 
-static json_t *op_json(const struct report_op *op, bool full, bool *ok)
+static json_t *op_json(const struct report_op *op, const struct report_meta *m, bool full,
+		       bool *ok)
 {
 	const struct op_info *info = op->info;
 	json_t *j = json_object();
@@ -311,6 +346,7 @@ static json_t *op_json(const struct report_op *op, bool full, bool *ok)
 	put(j, "latency_ns", latency_json(op, ok), ok);
 	put(j, "time_split", time_split_json(op, ok), ok);
 	put(j, "per_call", per_call_json(op, ok), ok);
+	put(j, "counters", counters_json(op, m, full, ok), ok);
 	put(j, "probe_insn", op->probe_insn ? json_string(op->probe_insn) : json_null(), ok);
 	put(j, "bias_ns", op->bias_ns < 0 ? json_null() : json_integer(op->bias_ns), ok);
 	put(j, "compensated", json_boolean(op->compensated), ok);
@@ -706,7 +742,7 @@ json_t *report__to_json(const struct report *r, bool full)
 	put(root, "loss", loss_json(&r->loss, &ok), &ok);
 	put(root, "pids", pids_json(r, full, &ok), &ok);
 	for (size_t i = 0; ops && i < r->nops; i++)
-		append(ops, op_json(&r->ops[i], full, &ok), &ok);
+		append(ops, op_json(&r->ops[i], &r->meta, full, &ok), &ok);
 	put(root, "ops", ops, &ok);
 	put(root, "ratios", ratios_json(r, &ok), &ok);
 	put(root, "system", render_res__json_sys(&r->sys, &ok), &ok);

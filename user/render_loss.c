@@ -37,6 +37,9 @@ void render__loss_text(FILE *f, const struct report_loss *l)
 	if (l->split_unseen)
 		fprintf(f, ", %" PRIu64 " calls left out of the time split (switch-in not seen)",
 			l->split_unseen);
+	if (l->ctr_unseen)
+		fprintf(f, ", %" PRIu64 " calls without counter values (a running slice not counted)",
+			l->ctr_unseen);
 	if (l->bio_lost || l->bio_stale || l->bio_mapfull)
 		fprintf(f, ", block requests: %" PRIu64 " lost, %" PRIu64
 			   " never completed (lost, or in flight at the end), %" PRIu64

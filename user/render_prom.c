@@ -44,6 +44,7 @@
 
 #include "hist.h"
 #include "render_util.h"
+#include "counters.h"
 #include "report.h"
 
 #define NS_PER_S UINT64_C(1000000000)
@@ -496,6 +497,49 @@ static void op_split(FILE *f, const struct op_set *set)
 	}
 }
 
+/* Perf counters (--counters): sums over the calls counted whole, and those calls. */
+static void op_counters(FILE *f, const struct op_set *set, const struct report_meta *m)
+{
+	FAM(ctr, f, "optrace_op_perf_events_total", "counter",
+	    "Perf counter events (instructions, cycles...) of the calls counted, user space, "
+	    "counted only while the thread ran.");
+	FAM(clk, f, "optrace_op_cpu_clock_seconds_total", "counter",
+	    "cpu-clock of the calls counted (--counters cpu-clock): time on a CPU.");
+	FAM(cc, f, "optrace_op_perf_calls_total", "counter",
+	    "Calls whose counters were read whole (the calls the counter totals cover).");
+	struct labels l;
+
+	for (size_t k = 0; k < m->ncounters && k < OT_NR_CTR; k++) {
+		bool ns = counters__is_time(m->counter_names[k]);
+
+		for (size_t i = 0; i < set->n; i++) {
+			const struct report_ctr *c = &set->v[i]->ctr[k];
+
+			if (!c->calls)
+				continue;
+			labels_op(&l, set->v[i]);
+			if (ns) {
+				sample(&clk, NULL, &l, NULL, NULL);
+				val_dbl(f, c->mean * (double)c->calls / 1e9);
+			} else {
+				sample(&ctr, NULL, &l, "event", m->counter_names[k]);
+				val_dbl(f, c->mean * (double)c->calls);
+			}
+		}
+	}
+	for (size_t k = 0; k < m->ncounters && k < OT_NR_CTR; k++) {
+		for (size_t i = 0; i < set->n; i++) {
+			const struct report_ctr *c = &set->v[i]->ctr[k];
+
+			if (!c->calls)
+				continue;
+			labels_op(&l, set->v[i]);
+			sample(&cc, NULL, &l, "event", m->counter_names[k]);
+			val_u64(f, c->calls);
+		}
+	}
+}
+
 /* ---- per process ---- */
 
 static bool has_proc(const struct report_pid *p)
@@ -830,7 +874,7 @@ static void run_figures(FILE *f, const struct report *r)
 		{ "threads_full", ls->threads_full },	  { "tgids_full", ls->tgids_full },
 		{ "bio_lost", ls->bio_lost },		  { "bio_stale", ls->bio_stale },
 		{ "bio_mapfull", ls->bio_mapfull },	  { "split_bad", ls->split_bad },
-		{ "split_unseen", ls->split_unseen },
+		{ "split_unseen", ls->split_unseen },	  { "ctr_unseen", ls->ctr_unseen },
 		{ "bad_records", ls->bad_records },
 	};
 	FAM(spans, f, "optrace_spans_total", "counter",
@@ -907,6 +951,7 @@ int render__prom(FILE *f, const struct report *r, const struct render_opts *o)
 	op_counts(f, &set);
 	op_latency(f, &set);
 	op_split(f, &set);
+	op_counters(f, &set, &r->meta);
 	pid_basics(f, r);
 	pid_sched(f, r);
 	pid_proc(f, r);

@@ -23,6 +23,7 @@
 #include "hist.h"
 #include "render_res.h"
 #include "render_findings.h"
+#include "counters.h"
 #include "report.h"
 #include "units.h"
 
@@ -100,6 +101,17 @@ static void print_header(FILE *f, const struct report_meta *m)
 			m->bias_emulated_ns < 0 ? "?" : fmt_ns(m->bias_emulated_ns, e),
 			m->bias_stepped_ns < 0 ? "?" : fmt_ns(m->bias_stepped_ns, s),
 			m->compensated ? "subtracted" : "not subtracted; use --compensate");
+	}
+	if (m->ncounters) {
+		fputs("counters:", f);
+		for (size_t k = 0; k < m->ncounters && k < OT_NR_CTR; k++)
+			fprintf(f, "%s %s", k ? "," : "", m->counter_names[k]);
+		fputs(" per call, counted only while the thread runs", f);
+		if (m->counters_absent && *m->counters_absent)
+			fprintf(f, "; absent: %s", m->counters_absent);
+		fputc('\n', f);
+	} else if (m->counters_absent && *m->counters_absent) {
+		fprintf(f, "counters: none: %s\n", m->counters_absent);
 	}
 	if (m->sample_every > 1)
 		fprintf(f, "sampled: 1 call in %" PRIu32 " per thread and op was timed; calls, errors "
@@ -297,7 +309,42 @@ static void print_split(FILE *f, const struct report_op *op)
 			op->minflt_per_call, op->majflt_per_call);
 }
 
-static void print_op(FILE *f, const struct report_op *op, const struct render_opts *o, int width)
+/*
+ * Perf counters per call: mean (p50, p99) for each, and instructions per
+ * cycle when both are there.
+ */
+static void print_counters(FILE *f, const struct report_op *op, const struct report_meta *m)
+{
+	const struct report_ctr *ins = NULL, *cyc = NULL;
+	bool any = false;
+
+	for (size_t k = 0; k < m->ncounters && k < OT_NR_CTR; k++) {
+		const struct report_ctr *c = &op->ctr[k];
+		char a[FMT_LEN], b[FMT_LEN], d[FMT_LEN];
+		bool ns = counters__is_time(m->counter_names[k]);
+
+		if (!c->calls)
+			continue;
+		fprintf(f, "%s%s %s (p50 %s, p99 %s)", any ? ", " : "    counters ",
+			m->counter_names[k],
+			ns ? fmt_ns(u64_of(c->mean), a) : units__fmt_count(c->mean, a, sizeof(a)),
+			ns ? fmt_ns(c->p50, b) : units__fmt_count((double)c->p50, b, sizeof(b)),
+			ns ? fmt_ns(c->p99, d) : units__fmt_count((double)c->p99, d, sizeof(d)));
+		any = true;
+		if (!strcmp(m->counter_names[k], "instructions"))
+			ins = c;
+		else if (!strcmp(m->counter_names[k], "cycles"))
+			cyc = c;
+	}
+	if (ins && cyc && cyc->mean > 0)
+		fprintf(f, ", IPC %.2f", ins->mean / cyc->mean);
+	if (any)
+		fprintf(f, " per call (%" PRIu64 " calls counted)\n", op->ctr[0].calls ?
+			op->ctr[0].calls : op->ctr[1].calls);
+}
+
+static void print_op(FILE *f, const struct report_op *op, const struct report_meta *m,
+		     const struct render_opts *o, int width)
 {
 	const struct op_info *info = op->info;
 	const char *name = info && info->name ? info->name : "?";
@@ -324,6 +371,7 @@ static void print_op(FILE *f, const struct report_op *op, const struct render_op
 			units__fmt_bytes(u64_of(op->bytes_rate), brate, FMT_LEN));
 	print_latency(f, op);
 	print_split(f, op);
+	print_counters(f, op, m);
 	if (op->probe_insn && !strcmp(op->probe_insn, "single-stepped") && op->bias_ns > 0 &&
 	    !op->compensated)
 		fprintf(f, "    note     the probed instruction is single-stepped: about %s of each "
@@ -382,7 +430,7 @@ static void print_body(FILE *f, const struct report *r, const struct render_opts
 		render_res__text_pid(f, &r->pids[i]);
 		for (j = 0; j < r->nops; j++) {
 			if (r->ops[j].pid == r->pids[i].pid)
-				print_op(f, &r->ops[j], o, width);
+				print_op(f, &r->ops[j], &r->meta, o, width);
 		}
 		print_ratios(f, r, r->pids[i].pid);
 	}
@@ -391,7 +439,7 @@ static void print_body(FILE *f, const struct report *r, const struct render_opts
 			continue;
 		if (!j || r->ops[j - 1].pid != r->ops[j].pid)
 			print_pid_line(f, r->ops[j].pid, NULL, r->ops[j].comm);
-		print_op(f, &r->ops[j], o, width);
+		print_op(f, &r->ops[j], &r->meta, o, width);
 		if (j + 1 == r->nops || r->ops[j + 1].pid != r->ops[j].pid)
 			print_ratios(f, r, r->ops[j].pid);
 	}

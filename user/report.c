@@ -89,6 +89,17 @@ static void fill_split(struct report_op *ro, const struct op_window *w)
 		split__top(&w->split, above ? above : 1, &tail);
 		split_fill(&ro->split_tail, &tail);
 	}
+	for (int k = 0; k < OT_NR_CTR; k++) {
+		const struct hist *h = &w->ctr[k];
+
+		if (!h->count)
+			continue;
+		ro->ctr[k].calls = h->count;
+		ro->ctr[k].mean = hist__mean(h);
+		ro->ctr[k].p50 = hist__percentile(h, 50);
+		ro->ctr[k].p99 = hist__percentile(h, 99);
+		ro->ctr[k].h = h;
+	}
 	if (w->counted_calls) {
 		double n = w->counted_calls;
 

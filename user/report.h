@@ -30,6 +30,14 @@ struct report_err {
 	uint64_t count;
 };
 
+/* One perf counter of one op (--counters): its values per call. */
+struct report_ctr {
+	uint64_t calls;		/* calls counted whole (OT_SPAN_F_CTR) */
+	double mean;
+	uint64_t p50, p99;
+	const struct hist *h;	/* the values per call, or NULL */
+};
+
 /* Where an op's time went, per call, over a set of calls. */
 struct report_split {
 	uint64_t calls;
@@ -68,6 +76,9 @@ struct report_op {
 	uint64_t tail_threshold_ns;	/* the raw p99 */
 	bool has_counts;
 	double nvcsw_per_call, nivcsw_per_call, minflt_per_call, majflt_per_call;
+	/* Perf counters per call, slot k named meta.counter_names[k] (k <
+	 * meta.ncounters); calls == 0 when no call was counted whole. */
+	struct report_ctr ctr[OT_NR_CTR];
 	/* Interval series (one point per tick, oldest first; NULL when none)
 	 * and the trends analysis fitted over it (has_trends). */
 	const struct series_point *series;
@@ -142,6 +153,8 @@ struct report_loss {
 	uint64_t split_bad;	  /* calls left out of the time split: parts did not add up */
 	uint64_t split_unseen;	  /* calls left out of the time split: a wakeup and a switch-in
 				   * of the thread during the call were not seen */
+	uint64_t ctr_unseen;	  /* calls without perf counter values: a running slice of the
+				   * thread was not counted (switch-in not seen, read failed) */
 	uint64_t bad_records;	  /* records userspace could not account */
 };
 
@@ -169,6 +182,11 @@ struct report_meta {
 	double tick_s;		  /* length of one interval of the series */
 	uint64_t spans_cap;	  /* slowest raw spans kept (0: none) */
 	uint32_t sample_every;	  /* --sample N: 1 call in N timed, counts scaled; 0/1: all */
+	/* Perf counters read per call (--counters), in slot order, and why
+	 * the ones asked for (or the default set) are absent ("" or NULL: none is). */
+	const char *counter_names[OT_NR_CTR];
+	size_t ncounters;
+	const char *counters_absent;
 	/* --ratio definitions report__build computes ratios for (not kept in records:
 	 * the ratios themselves are). */
 	const struct report_ratio_def *ratio_defs;

@@ -398,6 +398,26 @@ static void rd_meta(struct rd *rd, const json_t *o, struct report_meta *m)
 	m->spans_cap = rd_u64(rd, o, at, "spans_cap");
 	m->sample_every = rd_umax(rd, o, at, "sample_every", UINT32_MAX);
 	m->show_idle_ops = rd_bool(rd, o, at, "show_idle_ops");
+	/* Newer than the format: optional. */
+	if (json_is_object(o) && json_object_get(o, "counters")) {
+		size_t n;
+		const json_t *a = rd_arr(rd, o, at, "counters", OT_NR_CTR, &n);
+
+		for (size_t k = 0; !rd->failed && k < n; k++) {
+			const char *name = json_string_value(json_array_get(a, k));
+
+			if (!name || !*name) {
+				fail(rd, -EINVAL, "%s.counters[%zu]: expected a counter name", at, k);
+				return;
+			}
+			m->counter_names[k] = report__strdup(rd->r, name);
+			if (!m->counter_names[k])
+				nomem(rd);
+		}
+		m->ncounters = n;
+	}
+	if (json_is_object(o) && json_object_get(o, "counters_absent"))
+		m->counters_absent = rd_str(rd, o, at, "counters_absent", true);
 }
 
 static void rd_loss(struct rd *rd, const json_t *o, struct report_loss *l)
@@ -418,6 +438,8 @@ static void rd_loss(struct rd *rd, const json_t *o, struct report_loss *l)
 	/* Newer than the format: optional. */
 	if (json_is_object(o) && json_object_get(o, "split_unseen"))
 		l->split_unseen = rd_u64(rd, o, at, "split_unseen");
+	if (json_is_object(o) && json_object_get(o, "ctr_unseen"))
+		l->ctr_unseen = rd_u64(rd, o, at, "ctr_unseen");
 	l->bad_records = rd_u64(rd, o, at, "bad_records");
 }
 
@@ -742,6 +764,37 @@ static void rd_op(struct rd *rd, const json_t *o, const char *at, struct report_
 		op->nivcsw_per_call = rd_dbl(rd, j, sub, "involuntary_switches");
 		op->minflt_per_call = rd_dbl(rd, j, sub, "minor_faults");
 		op->majflt_per_call = rd_dbl(rd, j, sub, "major_faults");
+	}
+	subpath(sub, at, ".counters");
+	j = json_is_object(o) && json_object_get(o, "counters") ?
+		    rd_obj(rd, o, at, "counters", true) : NULL;
+	for (size_t k = 0; j && !rd->failed && k < rd->r->meta.ncounters; k++) {
+		const char *name = rd->r->meta.counter_names[k];
+		char s2[PATH_LEN];
+		const json_t *c = rd_obj(rd, j, sub, name, false), *hj;
+
+		if (!c)
+			break;
+		subpath(s2, sub, ".%s", name);
+		op->ctr[k].calls = rd_u64(rd, c, s2, "calls");
+		if (!op->ctr[k].calls)
+			continue;
+		op->ctr[k].mean = rd_dbl(rd, c, s2, "mean");
+		op->ctr[k].p50 = rd_u64(rd, c, s2, "p50");
+		op->ctr[k].p99 = rd_u64(rd, c, s2, "p99");
+		hj = rd_obj(rd, c, s2, "hist", true);
+		if (hj) {
+			struct hist *ch = report__hist(rd->r);
+			char s3[PATH_LEN];
+
+			if (!ch) {
+				nomem(rd);
+				break;
+			}
+			subpath(s3, s2, ".hist");
+			rd_hist(rd, hj, s3, ch);
+			op->ctr[k].h = ch;
+		}
 	}
 	op->probe_insn = rd_str(rd, o, at, "probe_insn", true);
 	op->bias_ns = rd_i64_or_unknown(rd, o, at, "bias_ns");

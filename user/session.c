@@ -225,13 +225,38 @@ static int start_tracer(struct session *s)
 		.sample_every = cfg->sample_every,
 		.cgroup_path = cfg->cgroup_path,
 		.max_threads = cfg->max_threads,
+		.counters = &s->ctrs,
 	};
+	char msg[160];
 	int err;
 
+	/* Counters: those asked for, else the default set where the machine
+	 * has it.  An absent one is a note in the report, never an error. */
+	if (cfg->no_split) {
+		memset(&s->ctrs, 0, sizeof(s->ctrs));
+		snprintf(s->ctrs.absent, sizeof(s->ctrs.absent),
+			 "off: they need the time split (--no-split)");
+	} else if (cfg->counters && !strcmp(cfg->counters, "none")) {
+		memset(&s->ctrs, 0, sizeof(s->ctrs));
+		snprintf(s->ctrs.absent, sizeof(s->ctrs.absent), "off (--counters none)");
+	} else {
+		if (counters__parse(cfg->counters ? cfg->counters : COUNTERS_DEFAULT, &s->ctrs, msg,
+				    sizeof(msg)))
+			return OT_EXIT_USAGE;
+		s->ctrs.explicit_req = cfg->counters != NULL;
+		if (counters__open(&s->ctrs))
+			return OT_EXIT_ENV;
+		if (s->ctrs.absent[0] && s->ctrs.explicit_req)
+			pr_warn("counters absent: %s", s->ctrs.absent);
+		else if (s->ctrs.absent[0])
+			pr_debug("counters absent: %s", s->ctrs.absent);
+	}
 	err = tracer__open(&topts, &s->tracer);
 	if (err)
 		return OT_EXIT_ENV;
 	s->agg = agg__new(s->ops, s->probes.n);
+	if (s->agg)
+		agg__set_counters(s->agg, s->ctrs.nopen);
 	s->res = res__new();
 	s->series = series__new();
 	s->spans = spans__new(cfg->spans_cap);
@@ -581,6 +606,7 @@ static void session_cleanup(struct session *s)
 	free(s->command);
 	res__free(s->res);
 	tracer__destroy(s->tracer);
+	counters__close(&s->ctrs);
 	agg__free(s->agg);
 	probe_set__free(&s->probes);
 	free(s->ops);

@@ -19,6 +19,7 @@
 #include "calib.h"
 #include "cli.h"
 #include "config.h"
+#include "counters.h"
 #include "events.h"
 #include "probes.h"
 #include "res.h"
@@ -64,6 +65,7 @@ struct session {
 	FILE *alert_log;	/* --alert-log: fired alerts as JSON lines */
 	bool alert_stop;	/* --exit-on-alert: a critical alert fired */
 	struct utsname uts;
+	struct counters ctrs;	/* perf counters per call (--counters) */
 };
 
 static inline uint64_t session__now_ns(clockid_t clk)

@@ -104,6 +104,7 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	loss->bio_mapfull = c.c[OT_CNT_BIO_MAPFULL];
 	loss->split_bad = c.c[OT_CNT_SPLIT_BAD];
 	loss->split_unseen = c.c[OT_CNT_SPLIT_UNSEEN];
+	loss->ctr_unseen = c.c[OT_CNT_CTR_UNSEEN];
 	loss->bad_records = events__nr_bad(s->events);
 }
 
@@ -156,9 +157,14 @@ static int build_report(struct session *s, bool interval, bool fresh, struct rep
 		.sample_every = s->cfg->sample_every,
 		.ratio_defs = s->cfg->ratios,
 		.nratio_defs = s->cfg->nratios,
+		.ncounters = s->ctrs.nopen,
+		.counters_absent = s->ctrs.absent,
 	};
 	struct report_loss loss;
 	int err;
+
+	for (size_t k = 0; k < s->ctrs.nopen; k++)
+		meta.counter_names[k] = s->ctrs.names[k];
 
 	loss_read(s, &loss);
 	if (fresh)

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "tracer.h"
+#include "counters.h"
 #include "optrace.skel.h"
 
 /* Kernel ABI values newer than libbpf 1.1's headers (include/uapi/linux/bpf.h). */
@@ -161,6 +162,31 @@ static size_t tp_progs_choose(struct optrace_bpf *s, struct tp_prog *v)
 	return n;
 }
 
+/* Puts each counter's per-CPU event fds into its BPF event array. */
+static int set_counters(struct tracer *t, const struct counters *c)
+{
+	struct bpf_map *maps[OT_NR_CTR] = { t->skel->maps.ctr_ev0, t->skel->maps.ctr_ev1 };
+
+	for (size_t k = 0; c && k < t->skel->rodata->targ_counters; k++) {
+		size_t n = bpf_map__max_entries(maps[k]);
+
+		for (size_t cpu = 0; cpu < c->ncpus && cpu < n; cpu++) {
+			__u32 key = cpu, fd = c->fds[k][cpu];
+
+			if (c->fds[k][cpu] < 0)
+				continue;
+			if (bpf_map__update_elem(maps[k], &key, sizeof(key), &fd, sizeof(fd),
+						 BPF_ANY)) {
+				int err = -errno;
+
+				pr_err("counter %s on CPU %zu: %s", c->names[k], cpu, strerror(-err));
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
 int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 {
 	struct tracer *t;
@@ -194,6 +220,10 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 	}
 	t->skel->rodata->targ_sample = opts->sample_every > 1 ? opts->sample_every : 1;
 	t->skel->rodata->targ_all_tgids = opts->all_tgids;
+	t->skel->rodata->targ_self_tgid = getpid();
+	/* Counters ride on the time split's accounting (sched.bpf.c). */
+	if (opts->counters && !opts->no_split)
+		t->skel->rodata->targ_counters = opts->counters->nopen;
 	if (opts->cgroup_path) {
 		t->cgroup_fd = open(opts->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (t->cgroup_fd < 0) {
@@ -203,7 +233,6 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 			goto cleanup;
 		}
 		t->skel->rodata->targ_cgroup = true;
-		t->skel->rodata->targ_self_tgid = getpid();
 	}
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 	if (opts->max_threads) {
@@ -254,6 +283,10 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 			goto cleanup;
 		}
 	}
+
+	err = set_counters(t, opts->counters);
+	if (err)
+		goto cleanup;
 
 	for (size_t i = 0; i < t->ntps; i++) {
 		struct bpf_program *p = t->tps[i].chosen_btf ? t->tps[i].btf : t->tps[i].raw;

@@ -782,9 +782,12 @@ def test_split_pid_sched_covers_ops():
             if sched[k + "_ns"] < 0.97 * in_ops - 1e6:
                 bad.append("%s: pid sched.%s_ns %d < %.0f ns in op %s calls"
                            % (case, k, sched[k + "_ns"], in_ops, o["name"]))
-        if sched["runq_waits"] > 0 and sched["switches"] == 0:
-            bad.append("%s: pid sched.switches 0 with %d runq_waits"
-                       % (case, sched["runq_waits"]))
+        # Every wait for a CPU but each thread's first (its wakeup as a new
+        # thread) follows a switch-out; a short run may never be switched out.
+        nthreads = 4 if case == "contend" else 1  # main + 3 spinners
+        if sched["runq_waits"] > sched["switches"] + nthreads:
+            bad.append("%s: pid sched.switches %d with %d runq_waits"
+                       % (case, sched["switches"], sched["runq_waits"]))
     check(not bad, "; ".join(bad))
 
 

@@ -197,6 +197,38 @@ static void test_split_extremes(void **state)
 	split__free(&h);
 }
 
+/* Counter values land only for calls counted whole, only in the slots in
+ * use, once per span whatever its sampling weight; an interval reset empties
+ * the interval's counters only. */
+static void test_agg_counters(void **state)
+{
+	struct agg *a = agg__new(ops, 3);
+	const struct op_stats *s;
+	(void)state;
+
+	agg__set_counters(a, 1);
+	for (int i = 0; i < 10; i++) {
+		struct ot_span sp = span(3, 1, 1000, 0);
+
+		sp.ctr[0] = 5000 + i;
+		sp.ctr[1] = 77;
+		sp.weight = 4;
+		if (i < 8)
+			sp.flags = OT_SPAN_F_CTR;
+		agg__add_span(a, &sp);
+	}
+	s = find(a, 3, 1);
+	assert_int_equal(s->total.calls, 40);
+	assert_int_equal(s->total.ctr[0].count, 8);
+	assert_int_equal(s->total.ctr[0].sum, 8 * 5000 + 28);
+	assert_int_equal(s->total.ctr[0].min, 5000);
+	assert_int_equal(s->total.ctr[1].count, 0);
+	agg__interval_reset(a);
+	assert_int_equal(s->iv.ctr[0].count, 0);
+	assert_int_equal(s->total.ctr[0].count, 8);
+	agg__free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_agg_split_and_counts),
 		cmocka_unit_test(test_split_tail_separates_slow_calls),
 		cmocka_unit_test(test_split_extremes),
+		cmocka_unit_test(test_agg_counters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,6 +164,17 @@ static void build_ops(struct report *r, uint64_t *seed)
 	trend_set(&op->trend_rate, 3, 95.2);
 	trend_set(&op->trend_err_rate, 0, 0.016);
 
+	/* Perf counters: instructions and cycles per call, counted for most calls. */
+	for (int k = 0; k < 2; k++) {
+		struct hist *hc = report__hist(r);
+
+		assert_non_null(hc);
+		fill(hc, seed, 990, k ? 30000 : 52000, 8000);
+		op->ctr[k] = (struct report_ctr){ .calls = hc->count, .mean = hist__mean(hc),
+						  .p50 = hist__percentile(hc, 50),
+						  .p99 = hist__percentile(hc, 99), .h = hc };
+	}
+
 	op = &r->ops[1];
 	op_from_hist(op, 100, "kvserver", &infos[1], h1);
 	op->bytes = 1234567;
@@ -350,7 +361,11 @@ static int setup(void **state)
 		.kernel = "6.18.0", .optrace_args = "optrace record -o run.optrace -- ./kv",
 		.clock = "CLOCK_MONOTONIC", .tick_s = 1.0, .spans_cap = 100,
 	};
+	r->meta.counter_names[0] = "instructions";
+	r->meta.counter_names[1] = "cycles";
+	r->meta.ncounters = 2;
 	r->loss = (struct report_loss){ 5000, 3, 1, 2, 4, 0, 0, 1, 2, 0, 7, 1 };
+	r->loss.ctr_unseen = 6;
 	build_ops(r, &seed);
 	build_pids(r, &seed);
 	build_sys(r);
@@ -434,6 +449,12 @@ static void test_record_roundtrip_identical(void **state)
 	assert_int_equal(b.ops[1].info->bytes_src, OT_BYTES_RET);
 	assert_int_equal(b.ops[1].info->insn_class, 1);
 	assert_null(b.ops[2].series);
+	assert_int_equal(b.meta.ncounters, 2);
+	assert_string_equal(b.meta.counter_names[1], "cycles");
+	assert_int_equal(b.ops[0].ctr[1].calls, 990);
+	assert_int_equal(b.ops[0].ctr[1].h->sum, fx->a.ops[0].ctr[1].h->sum);
+	assert_int_equal(b.ops[1].ctr[0].calls, 0);
+	assert_int_equal(b.loss.ctr_unseen, 6);
 	assert_string_equal(b.sys.now.fs[1].dir, "/data dir");
 	report__free(&b);
 }

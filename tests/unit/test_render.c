@@ -411,7 +411,7 @@ static void test_render_json_roundtrip(void **state)
 	assert_true(json_is_integer(must_get(meta, "cmd_status")));
 
 	loss = must_get(root, "loss");
-	assert_int_equal(json_object_size(loss), 13); /* every report_loss field */
+	assert_int_equal(json_object_size(loss), 14); /* every report_loss field */
 	assert_true(json_is_integer(must_get(loss, "spans_lost")));
 	assert_int_equal(json_integer_value(must_get(loss, "spans_lost")), 0);
 
