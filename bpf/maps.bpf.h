@@ -21,11 +21,19 @@
 #define OT_MAP extern
 #endif
 
+/*
+ * Hash maps that are not on an interrupt path are not preallocated: a
+ * preallocated map costs its full size in kernel memory and its
+ * allocation at load (~3 ms for these three), while entries come and go
+ * rarely (a new process, a new histogram bucket).
+ */
+
 /* Traced processes: tgid -> OT_TGID_* flags.  Userspace seeds it; fork adds
  * children when following; the last thread's exit removes the tgid. */
 OT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OT_MAX_TGIDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, __u32);
 } traced_tgids SEC(".maps");
@@ -115,6 +123,7 @@ OT_MAP struct {
 OT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OT_MAX_TGIDS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct ot_acct);
 } pid_acct SEC(".maps");
@@ -123,6 +132,7 @@ OT_MAP struct {
 OT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct ot_hist_key);
 	__type(value, __u64);
 } runq_hist SEC(".maps");

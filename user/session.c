@@ -227,6 +227,9 @@ static int start_tracer(struct session *s)
 		.max_threads = cfg->max_threads,
 		.counters = &s->ctrs,
 	};
+	for (size_t i = 0; i < s->probes.n; i++)
+		if (s->probes.v[i].kind == PROBE_USDT_PAIR || s->probes.v[i].kind == PROBE_USDT_COUNT)
+			topts.usdt = true;
 	char msg[160];
 	int err;
 
@@ -656,7 +659,14 @@ static int session_run(const struct trace_config *cfg)
 		ret = session__start_live(&s);
 	if (ret)
 		goto cleanup;
-	calibrate(&s);
+	/*
+	 * With a command, calibrate before it starts: its calls are all timed
+	 * on a quiet machine.  With -p (or --cgroup), the processes run already
+	 * and are traced from the moment their probes are attached: say so
+	 * first, calibrate after (start to attached is then ~25 ms shorter).
+	 */
+	if (s.cmd_started)
+		calibrate(&s);
 
 	s.t_start = s.t_last_tick = session__now_ns(CLOCK_MONOTONIC);
 	s.unix_start = session__now_ns(CLOCK_REALTIME);
@@ -680,6 +690,8 @@ static int session_run(const struct trace_config *cfg)
 		fprintf(stderr, "Tracing %zu op%s and the scheduler, IO and resources of %zu "
 			"process%s... Hit Ctrl-C to end.\n", s.probes.n, s.probes.n == 1 ? "" : "s",
 			cfg->npids, cfg->npids == 1 ? "" : "es");
+	if (!s.cmd_started)
+		calibrate(&s);
 	if (!stop_signal)
 		ret = run_loop(&s);
 	if (stop_signal)

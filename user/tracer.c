@@ -105,13 +105,32 @@ static bool kernel_has_uprobe_multi(void)
 	return true;
 }
 
-/* Does the kernel have tracepoint tp with BTF (so tp_btf can attach)? */
-static bool kernel_has_tp_btf(const struct btf *vmlinux, const char *tp)
+/*
+ * Does the kernel have tracepoint tp?  Asked by opening it as a raw
+ * tracepoint with an empty program (prog_fd), closed at once: a few
+ * microseconds, where searching the vmlinux BTF for its btf_trace_ type
+ * meant parsing all of it a second time (libbpf parses it again to load the
+ * programs): ~25 ms of every start.  A kernel with BTF has the btf_trace_
+ * type of every built-in tracepoint, so tp_btf attaches wherever it exists.
+ */
+static bool kernel_has_tp(int prog_fd, const char *tp)
 {
-	char name[128];
+	int fd = prog_fd >= 0 ? bpf_raw_tracepoint_open(tp, prog_fd) : -1;
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	return vmlinux && btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static int empty_raw_tp_prog(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+		{ .code = 0x95 },			  /* exit */
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", insns, 2, NULL);
 }
 
 #define TP_PROG(s, name, prog) { name, (s)->progs.prog, (s)->progs.prog##_raw }
@@ -137,10 +156,12 @@ static size_t tp_progs_choose(struct optrace_bpf *s, struct tp_prog *v)
 		TP_PROG(s, "block_rq_merge", handle_block_rq_merge),
 		TP_PROG(s, "block_rq_complete", handle_block_rq_complete),
 	};
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int prog_fd = empty_raw_tp_prog();
+	bool btf = !access("/sys/kernel/btf/vmlinux", R_OK);
 	/* A block request's submitter is attributed at block_io_start (6.5+,
-	 * called where the bio becomes a request), else at block_rq_insert. */
-	bool io_start = kernel_has_tp_btf(vmlinux, "block_io_start");
+	 * called where the bio becomes a request), else at block_rq_insert.
+	 * (Without the probe program, assume the older kernel.) */
+	bool io_start = kernel_has_tp(prog_fd, "block_io_start");
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -153,12 +174,13 @@ static size_t tp_progs_choose(struct optrace_bpf *s, struct tp_prog *v)
 			continue;
 		}
 		v[n] = all[i];
-		v[n].chosen_btf = kernel_has_tp_btf(vmlinux, v[n].tp);
+		v[n].chosen_btf = btf;
 		bpf_program__set_autoload(v[n].btf, v[n].chosen_btf);
 		bpf_program__set_autoload(v[n].raw, !v[n].chosen_btf);
 		n++;
 	}
-	btf__free(vmlinux);
+	if (prog_fd >= 0)
+		close(prog_fd);
 	return n;
 }
 
@@ -254,6 +276,8 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 						      OT_BPF_TRACE_UPROBE_MULTI);
 	}
 
+	/* The USDT program is the largest to verify (~10 ms): only when used. */
+	bpf_program__set_autoload(t->skel->progs.handle_usdt, opts->usdt);
 	t->ntps = tp_progs_choose(t->skel, t->tps);
 
 	err = optrace_bpf__load(t->skel);

@@ -32,6 +32,7 @@ struct tracer_opts {
 	const char *cgroup_path;  /* --cgroup: record only tasks under this cgroup v2 directory */
 	bool all_tgids;		  /* record every process (with cgroup_path: the cgroup decides) */
 	uint32_t max_threads;	  /* threads with an op stack and accounting at once; 0: OT_MAX_THREADS */
+	bool usdt;		  /* USDT probes will be attached (loads their program) */
 	const struct counters *counters; /* opened perf counters read per call (NULL: none);
 					  * their fds go into the BPF event arrays */
 };
