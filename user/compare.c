@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "units.h"
 
 #define DEF_MIN_CALLS	30
 #define DEF_CONFIDENCE	0.95
@@ -37,9 +38,6 @@ static const char *const metric_names[CMP_METRIC_NR] = {
 };
 
 static const double metric_pct[CMP_MEAN] = { [CMP_P50] = 50, [CMP_P90] = 90, [CMP_P99] = 99 };
-
-static const char NO_COUNTERS[] =
-	"not in the records: no hardware counters (perf events) on the recording machine";
 
 const char *cmp__metric_name(enum cmp_metric m)
 {
@@ -66,6 +64,20 @@ static const struct {
 	uint64_t ns;
 } time_units[] = { { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 } };
 
+/* Suffixes of an absolute count (instructions, cycles per call); "" is a plain number. */
+static const struct {
+	const char *name;
+	double mult;
+} count_units[] = { { "k", 1e3 }, { "M", 1e6 }, { "G", 1e9 }, { "", 1 } };
+
+/* Does p start with unit name, with no letter after it? */
+static bool starts_unit(const char *p, const char *name)
+{
+	size_t l = strlen(name);
+
+	return !strncmp(p, name, l) && !isalpha((unsigned char)p[l]);
+}
+
 static void fmt_threshold(struct cmp_rule *r, const char *unit, double num)
 {
 	if (r->absolute)
@@ -78,7 +90,8 @@ static void fmt_threshold(struct cmp_rule *r, const char *unit, double num)
 
 int cmp__parse_rule(const char *s, struct cmp_rule *out, char *err, size_t errlen)
 {
-	static const char SYNTAX[] = "want METRIC>+N% or METRIC<-N% (or a duration: p99>+2ms)";
+	static const char SYNTAX[] = "want METRIC>+N% or METRIC<-N% (or a duration: p99>+2ms; "
+				     "a count: instructions>+500)";
 	const char *p = s, *start;
 	char *end;
 	size_t n;
@@ -134,28 +147,36 @@ int cmp__parse_rule(const char *s, struct cmp_rule *out, char *err, size_t errle
 		p++;
 		fmt_threshold(out, "", num);
 	} else {
-		size_t u;
+		const size_t nt = sizeof(time_units) / sizeof(time_units[0]);
+		const size_t nc = sizeof(count_units) / sizeof(count_units[0]);
+		size_t u, c;
 
-		for (u = 0; u < sizeof(time_units) / sizeof(time_units[0]); u++) {
-			size_t l = strlen(time_units[u].name);
-
-			if (!strncmp(p, time_units[u].name, l) && !isalpha((unsigned char)p[l]))
-				break;
-		}
-		if (u == sizeof(time_units) / sizeof(time_units[0])) {
-			snprintf(err, errlen, "rule '%s': the number needs '%%' or a unit "
-				 "(ns, us, ms, s) after it", s);
-			return -EINVAL;
-		}
-		if (!cmp__metric_is_time(out->metric)) {
+		for (u = 0; u < nt && !starts_unit(p, time_units[u].name); u++)
+			;
+		for (c = 0; c < nc && !starts_unit(p, count_units[c].name); c++)
+			;
+		if (!cmp__metric_is_time(out->metric) && u < nt) {
 			snprintf(err, errlen, "rule '%s': %s is a count per call, not a duration: "
-				 "use a percentage", s, metric_names[m]);
+				 "use a percentage or a count", s, metric_names[m]);
 			return -EINVAL;
 		}
-		out->absolute = true;
-		out->threshold = num * (double)time_units[u].ns;
-		p += strlen(time_units[u].name);
-		fmt_threshold(out, time_units[u].name, num);
+		if (!cmp__metric_is_time(out->metric) && c < nc) {
+			/* an absolute change of the count per call */
+			out->absolute = true;
+			out->threshold = num * count_units[c].mult;
+			p += strlen(count_units[c].name);
+			fmt_threshold(out, count_units[c].name, num);
+		} else if (cmp__metric_is_time(out->metric) && u < nt) {
+			out->absolute = true;
+			out->threshold = num * (double)time_units[u].ns;
+			p += strlen(time_units[u].name);
+			fmt_threshold(out, time_units[u].name, num);
+		} else {
+			snprintf(err, errlen, "rule '%s': the number needs '%%' or a unit after it "
+				 "(%s)", s, cmp__metric_is_time(out->metric) ? "ns, us, ms, s" :
+				 "k, M, G, or none for a count");
+			return -EINVAL;
+		}
 	}
 	while (isspace((unsigned char)*p))
 		p++;
@@ -462,13 +483,14 @@ static void fill_opts(struct cmp_opts *o)
 }
 
 /*
- * Bootstraps P50, P90, P99 and MEAN at once: fills m[0..CMP_MEAN] change
- * intervals (relative and absolute).  The mean's interval is shifted by
- * the difference between the exact mean (sum/count) and the midpoint mean,
- * so it is centred on the exact figures.
+ * Bootstraps the metrics from..CMP_MEAN (P50, P90, P99 and MEAN; or MEAN
+ * alone) at once: fills m[from..CMP_MEAN] change intervals (relative and
+ * absolute).  The mean's interval is shifted by the difference between the
+ * exact mean (sum/count, in m[CMP_MEAN].base/.cur/.change) and the
+ * midpoint mean, so it is centred on the exact figures.
  */
 static int bootstrap_all(const struct hist *hb, double bias_b, const struct hist *hc,
-			 double bias_c, const struct cmp_opts *o, uint64_t seed,
+			 double bias_c, const struct cmp_opts *o, uint64_t seed, int from,
 			 struct cmp_metric_res *m)
 {
 	size_t nb = o->resamples, i;
@@ -491,14 +513,14 @@ static int bootstrap_all(const struct hist *hb, double bias_b, const struct hist
 	for (i = 0; i < nb; i++) {
 		tab_resample(&tb, &g);
 		tab_resample(&tc, &g);
-		for (int k = CMP_P50; k <= CMP_MEAN; k++) {
+		for (int k = from; k <= CMP_MEAN; k++) {
 			double b = tab_stat(&tb, tb.rs, k), c = tab_stat(&tc, tc.rs, k);
 
 			rel[k * nb + i] = b > 0 ? c / b - 1.0 : (c > 0 ? INFINITY : 0.0);
 			abs_[k * nb + i] = c - b;
 		}
 	}
-	for (int k = CMP_P50; k <= CMP_MEAN; k++) {
+	for (int k = from; k <= CMP_MEAN; k++) {
 		double shift_rel = 0, shift_abs = 0;
 
 		qsort(rel + k * nb, nb, sizeof(double), cmp_double);
@@ -538,11 +560,35 @@ int cmp__bootstrap(const struct hist *base, const struct hist *cur, enum cmp_met
 	res[CMP_MEAN].base = hist__mean(base);
 	res[CMP_MEAN].cur = hist__mean(cur);
 	res[CMP_MEAN].change = res[CMP_MEAN].cur / res[CMP_MEAN].base - 1.0;
-	err = bootstrap_all(base, 0, cur, 0, &o, o.seed, res);
+	err = bootstrap_all(base, 0, cur, 0, &o, o.seed, CMP_P50, res);
 	if (err)
 		return err;
 	*lo = res[m].change_lo;
 	*hi = res[m].change_hi;
+	return 0;
+}
+
+/*
+ * The interval of the change of the mean of two histograms of counts per
+ * call (instructions, cycles) into mr, whose base, cur and change hold the
+ * exact means: the same bootstrap as the latency mean, so the figures of
+ * both kinds mean the same thing.
+ */
+static int bootstrap_mean(const struct hist *hb, const struct hist *hc,
+			  const struct cmp_opts *o, uint64_t seed, struct cmp_metric_res *mr)
+{
+	struct cmp_metric_res res[CMP_MEAN + 1] = { 0 };
+	int err;
+
+	res[CMP_MEAN] = *mr;
+	err = bootstrap_all(hb, 0, hc, 0, o, seed, CMP_MEAN, res);
+	if (err)
+		return err;
+	mr->change_lo = res[CMP_MEAN].change_lo;
+	mr->change_hi = res[CMP_MEAN].change_hi;
+	mr->diff_lo = res[CMP_MEAN].diff_lo;
+	mr->diff_hi = res[CMP_MEAN].diff_hi;
+	mr->has_ci = true;
 	return 0;
 }
 
@@ -596,8 +642,41 @@ static struct cmp_op *add_op(struct cmp_result *r, const char *name, const char 
 	op->func = func;
 	hist__init(&op->base_lat);
 	hist__init(&op->cur_lat);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < CMP_NR_CTR; i++)
+			hist__init(&op->ctr[s][i]);
 	r->nops++;
 	return op;
+}
+
+/*
+ * The slot of counter metric m (named as its counter) in rep's ops, or -1
+ * when rep did not record that counter.  Slots are matched by name: records
+ * made with other --counters, or where a counter was dropped, order them
+ * differently.
+ */
+static int ctr_slot(const struct report *rep, int m)
+{
+	for (size_t k = 0; k < rep->meta.ncounters && k < OT_NR_CTR; k++)
+		if (!str_cmp(rep->meta.counter_names[k], metric_names[m]))
+			return (int)k;
+	return -1;
+}
+
+/* Merges row ro's values of each counter metric into h[0..CMP_NR_CTR). */
+static int merge_ctrs(struct hist *h, const struct report_op *ro, const int *slot)
+{
+	for (int i = 0; i < CMP_NR_CTR; i++) {
+		const struct hist *src = slot[i] >= 0 ? ro->ctr[slot[i]].h : NULL;
+		int err;
+
+		if (!src || !src->count)
+			continue;
+		err = hist__merge(&h[i], src);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*
@@ -608,6 +687,10 @@ static int merge_side(struct cmp_result *r, const struct report *const *reps, si
 		      int side)
 {
 	for (size_t i = 0; i < nreps; i++) {
+		int slot[CMP_NR_CTR];
+
+		for (int c = 0; c < CMP_NR_CTR; c++)
+			slot[c] = ctr_slot(reps[i], CMP_INSTRUCTIONS + c);
 		for (size_t j = 0; j < reps[i]->nops; j++) {
 			const struct report_op *ro = &reps[i]->ops[j];
 			const struct op_info *in = ro->info;
@@ -648,6 +731,9 @@ static int merge_side(struct cmp_result *r, const struct report *const *reps, si
 				*split += ro->split_all.calls;
 				*oncpu += ro->split_all.oncpu_mean * (double)ro->split_all.calls;
 			}
+			err = merge_ctrs(op->ctr[side], ro, slot);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
@@ -659,41 +745,60 @@ static bool same_op(const struct cmp_op *op, const struct op_info *in)
 	       !str_cmp(op->func, in->func);
 }
 
+/* Adds a record's statistic v of metric m to op's per-run sums. */
+static void add_run(struct cmp_op *op, int side, int m, double v)
+{
+	double l = log(v > 1 ? v : 1);
+
+	op->run_sum[side][m] += l;
+	op->run_sq[side][m] += l * l;
+	op->runs[side][m]++;
+}
+
 /* Each op's statistics in one record (its pids merged), as logs, for the
- * spread between runs. */
+ * spread between runs.  A counter metric counts its own calls: a record
+ * may have latencies for an op but too few calls counted whole. */
 static int record_stats(struct cmp_result *r, const struct report *rep, int side)
 {
+	int slot[CMP_NR_CTR];
+
+	for (int c = 0; c < CMP_NR_CTR; c++)
+		slot[c] = ctr_slot(rep, CMP_INSTRUCTIONS + c);
 	for (size_t k = 0; k < r->nops; k++) {
 		struct cmp_op *op = &r->ops[k];
-		struct hist h;
+		struct hist h, hc[CMP_NR_CTR];
 		double oncpu = 0, split = 0;
 		int err = 0;
 
 		hist__init(&h);
+		for (int c = 0; c < CMP_NR_CTR; c++)
+			hist__init(&hc[c]);
 		for (size_t j = 0; j < rep->nops && !err; j++) {
 			const struct report_op *ro = &rep->ops[j];
 
 			if (!ro->info || !ro->lat || !ro->calls || !same_op(op, ro->info))
 				continue;
 			err = hist__merge(&h, ro->lat);
+			if (!err)
+				err = merge_ctrs(hc, ro, slot);
 			if (ro->has_split) {
 				oncpu += ro->split_all.oncpu_mean * (double)ro->split_all.calls;
 				split += (double)ro->split_all.calls;
 			}
 		}
 		if (!err && h.count >= r->opts.min_calls) {
-			for (int m = CMP_P50; m <= CMP_ONCPU; m++) {
-				double v = m == CMP_MEAN ? hist__mean(&h) :
-					   m == CMP_ONCPU ? (split > 0 ? oncpu / split : 0) :
-					   (double)hist__percentile(&h, metric_pct[m]);
-				double l = log(v > 1 ? v : 1);
-
-				op->run_sum[side][m] += l;
-				op->run_sq[side][m] += l * l;
-			}
-			op->runs[side]++;
+			for (int m = CMP_P50; m <= CMP_ONCPU; m++)
+				add_run(op, side, m,
+					m == CMP_MEAN ? hist__mean(&h) :
+					m == CMP_ONCPU ? (split > 0 ? oncpu / split : 0) :
+					(double)hist__percentile(&h, metric_pct[m]));
 		}
+		for (int c = 0; c < CMP_NR_CTR && !err; c++)
+			if (hc[c].count >= r->opts.min_calls)
+				add_run(op, side, CMP_INSTRUCTIONS + c, hist__mean(&hc[c]));
 		hist__free(&h);
+		for (int c = 0; c < CMP_NR_CTR; c++)
+			hist__free(&hc[c]);
 		if (err)
 			return err;
 	}
@@ -729,15 +834,13 @@ static double t_of(double conf, double df, double z)
 static void widen_by_runs(const struct cmp_result *r, struct cmp_op *op, double z, int from,
 			  int to)
 {
-	double kb = op->runs[0], kc = op->runs[1];
-
-	if (kb < 2 || kc < 2)
-		return;
 	for (int m = from; m <= to; m++) {
 		struct cmp_metric_res *mr = &op->m[m];
+		double kb = op->runs[0][m], kc = op->runs[1][m];
 		double ssb, ssc, s2, var, t, center, lo, hi;
 
-		if (!mr->has_ci || !(mr->base > 0) || !(mr->cur > 0) || mr->change_lo <= -1)
+		if (kb < 2 || kc < 2 || !mr->has_ci || !(mr->base > 0) || !(mr->cur > 0) ||
+		    mr->change_lo <= -1)
 			continue;
 		ssb = fmax(op->run_sq[0][m] - op->run_sum[0][m] * op->run_sum[0][m] / kb, 0);
 		ssc = fmax(op->run_sq[1][m] - op->run_sum[1][m] * op->run_sum[1][m] / kc, 0);
@@ -778,14 +881,27 @@ static bool mw_agrees(const struct cmp_op *op, enum cmp_metric m, double alpha, 
 	return op->has_mw && op->mw_p < alpha && (dir > 0 ? op->mw_ps > 0.5 : op->mw_ps < 0.5);
 }
 
+/* The calls metric m is measured over, per side: timed calls, calls with
+ * a time split (on-CPU), or calls counted whole (counters). */
+static void side_calls(const struct cmp_op *op, enum cmp_metric m, uint64_t *nb, uint64_t *nc)
+{
+	if (m == CMP_ONCPU) {
+		*nb = op->base_split_calls;
+		*nc = op->cur_split_calls;
+	} else if (!cmp__metric_is_time(m)) {
+		*nb = op->ctr[0][m - CMP_INSTRUCTIONS].count;
+		*nc = op->ctr[1][m - CMP_INSTRUCTIONS].count;
+	} else {
+		*nb = op->base_lat.count;
+		*nc = op->cur_lat.count;
+	}
+}
+
 static bool enough(const struct cmp_result *r, const struct cmp_op *op, enum cmp_metric m)
 {
-	uint64_t nb = op->base_lat.count, nc = op->cur_lat.count;
+	uint64_t nb, nc;
 
-	if (m == CMP_ONCPU) {
-		nb = op->base_split_calls;
-		nc = op->cur_split_calls;
-	}
+	side_calls(op, m, &nb, &nc);
 	return nb >= r->opts.min_calls && nc >= r->opts.min_calls;
 }
 
@@ -810,12 +926,15 @@ static void metric_verdict(const struct cmp_result *r, const struct cmp_op *op,
 
 static void fmt_val(char *buf, size_t len, double v, bool rel, bool time)
 {
+	char n[24];
+
 	if (rel)
 		snprintf(buf, len, "%+.1f%%", v * 100);
 	else if (time)
 		snprintf(buf, len, "%+.0fns", v);
-	else
-		snprintf(buf, len, "%+.1f", v);
+	else /* a count per call: "+512", "+12.3k" */
+		snprintf(buf, len, "%s%s", v < 0 ? "-" : "+",
+			 units__fmt_count(fabs(v), n, sizeof(n)));
 }
 
 static void rule_verdict(const struct cmp_result *r, const struct cmp_op *op,
@@ -835,14 +954,13 @@ static void rule_verdict(const struct cmp_result *r, const struct cmp_op *op,
 		return;
 	}
 	if (!enough(r, op, rule->metric) || !mr->has_ci) {
+		uint64_t nb, nc;
+
+		side_calls(op, rule->metric, &nb, &nc);
 		rr->verdict = CMP_INCONCLUSIVE;
-		snprintf(rr->why, sizeof(rr->why), "too few calls: base %llu, current %llu "
-			 "(need %llu a side)",
-			 (unsigned long long)(rule->metric == CMP_ONCPU ? op->base_split_calls
-								    : op->base_lat.count),
-			 (unsigned long long)(rule->metric == CMP_ONCPU ? op->cur_split_calls
-								    : op->cur_lat.count),
-			 (unsigned long long)r->opts.min_calls);
+		snprintf(rr->why, sizeof(rr->why), "too few calls%s: base %llu, current %llu "
+			 "(need %llu a side)", time ? "" : " counted", (unsigned long long)nb,
+			 (unsigned long long)nc, (unsigned long long)r->opts.min_calls);
 		return;
 	}
 	if (!(mr->base > 0)) {
@@ -910,7 +1028,163 @@ static void oncpu_interval(const struct cmp_op *op, double z, struct cmp_metric_
 	mr->has_ci = true;
 }
 
-static int analyse_op(struct cmp_result *r, struct cmp_op *op)
+/* Which counter metrics both sides recorded, and why the others are absent. */
+struct ctr_avail {
+	bool present[CMP_NR_CTR];
+	char reason[CMP_NR_CTR][256];
+};
+
+/*
+ * The next part of a counters_absent string after p: counters.c writes
+ * "NAME: HINT (ERROR); NAME: ...", and a HINT may hold "; " itself, so a
+ * part starts after a "; " followed by a name (lower case, digits, '-')
+ * and ':'.  NULL when p is the last part.
+ */
+static const char *next_part(const char *p)
+{
+	while ((p = strstr(p, "; "))) {
+		const char *q = p += 2;
+
+		while (islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-')
+			q++;
+		if (q > p && *q == ':')
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * Why no record of a side has counter metric m, in buf ("" when none
+ * says), from the first record whose counters_absent says something: the
+ * part about that counter ("instructions: no hardware PMU..."); else, when
+ * counters were off ("off (--counters none)"), all of it; else the record
+ * asked for other counters (and says why those are absent).
+ */
+static void side_absent(const struct report *const *reps, size_t n, int m, char *buf,
+			size_t len)
+{
+	const char *name = metric_names[m];
+	size_t nl = strlen(name);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *a = reps[i]->meta.counters_absent, *p, *end;
+
+		if (!a || !*a || ctr_slot(reps[i], m) >= 0)
+			continue;
+		for (p = a; p; p = next_part(p))
+			if (!strncmp(p, name, nl) && p[nl] == ':')
+				break;
+		if (p) {
+			p += nl + 1;
+			while (*p == ' ')
+				p++;
+			end = next_part(p);
+			/* end points past the "; " that closes this part */
+			snprintf(buf, len, "%s absent: %.*s", name,
+				 (int)(end ? (size_t)(end - 2 - p) : strlen(p)), p);
+			return;
+		}
+		if (buf[0])
+			continue;
+		if (!strncmp(a, "off", 3))
+			snprintf(buf, len, "no %s counter: %s", name, a);
+		else
+			snprintf(buf, len, "no %s counter (other --counters; %s)", name, a);
+	}
+}
+
+/*
+ * Fills ca: counter metric m is present when a record of each side has its
+ * counter (records without it are left out of that side's figures); else
+ * the reason names the side(s) lacking it and why, as the records say.
+ */
+static void ctr_avail(const struct report *const *base, size_t nbase,
+		      const struct report *const *cur, size_t ncur, struct ctr_avail *ca)
+{
+	static const char *const side_name[2] = { "base", "current" };
+
+	for (int i = 0; i < CMP_NR_CTR; i++) {
+		int m = CMP_INSTRUCTIONS + i;
+		const char *name = metric_names[m];
+		char why[2][200], *buf = ca->reason[i];
+		size_t len = sizeof(ca->reason[i]), off = 0;
+		bool named[2] = { false, false };
+
+		for (size_t j = 0; j < nbase; j++)
+			named[0] |= ctr_slot(base[j], m) >= 0;
+		for (size_t j = 0; j < ncur; j++)
+			named[1] |= ctr_slot(cur[j], m) >= 0;
+		ca->present[i] = named[0] && named[1];
+		buf[0] = '\0';
+		if (ca->present[i])
+			continue;
+		side_absent(base, nbase, m, why[0], sizeof(why[0]));
+		side_absent(cur, ncur, m, why[1], sizeof(why[1]));
+		if (!named[0] && !named[1] && !why[0][0] && !why[1][0]) {
+			snprintf(buf, len, "not in the records: no %s counter (other --counters, "
+				 "an optrace without counters, or no hardware counters)", name);
+			continue;
+		}
+		if (!named[0] && !named[1] && !strcmp(why[0], why[1])) {
+			snprintf(buf, len, "base and current: %s", why[0]);
+			continue;
+		}
+		for (int s = 0; s < 2; s++) {
+			if (named[s])
+				continue;
+			if (!why[s][0])
+				snprintf(why[s], sizeof(why[s]), "no %s counter (other "
+					 "--counters, or an optrace without counters)", name);
+			off += snprintf(buf + off, len - off, "%s%s: %s", off ? "; " : "",
+					side_name[s], why[s]);
+			if (off >= len)
+				off = len - 1; /* truncated */
+		}
+	}
+}
+
+/*
+ * Instructions and cycles per call: the mean of the values per call
+ * counted whole, each side's rows and records merged; the interval by the
+ * bootstrap of the mean (as the latency mean: a count per call is skewed
+ * by rare long paths, so no normal approximation), widened by the spread
+ * between records.  Like the latency mean, no Mann-Whitney confirmation:
+ * that test is of the latency distributions and backs p50 only.
+ */
+static int ctr_metrics(struct cmp_result *r, struct cmp_op *op, const struct ctr_avail *ca)
+{
+	for (int i = 0; i < CMP_NR_CTR; i++) {
+		int k = CMP_INSTRUCTIONS + i;
+		struct cmp_metric_res *mr = &op->m[k];
+		const struct hist *hb = &op->ctr[0][i], *hc = &op->ctr[1][i];
+		uint64_t seed;
+		int err;
+
+		mr->present = ca->present[i];
+		if (!mr->present) {
+			snprintf(op->ctr_absent[i], sizeof(op->ctr_absent[i]), "%s", ca->reason[i]);
+			mr->absent_reason = op->ctr_absent[i];
+			continue;
+		}
+		if (!hb->count || !hc->count)
+			continue;
+		mr->base = hist__mean(hb);
+		mr->cur = hist__mean(hc);
+		mr->change = mr->base > 0 ? mr->cur / mr->base - 1.0 : NAN;
+		if (!enough(r, op, k) || !(mr->base > 0))
+			continue;
+		seed = fnv1a(fnv1a(fnv1a(fnv1a(r->opts.seed, op->name), op->path), op->func),
+			     metric_names[k]);
+		err = bootstrap_mean(hb, hc, &r->opts, seed, mr);
+		if (err)
+			return err;
+		widen_by_runs(r, op, z_of(r->opts.confidence), k, k);
+	}
+	return 0;
+}
+
+static int analyse_op(struct cmp_result *r, struct cmp_op *op, const struct ctr_avail *ca)
 {
 	double oncpu_b = op->m[CMP_ONCPU].base, oncpu_c = op->m[CMP_ONCPU].cur;
 	bool enough_lat;
@@ -951,7 +1225,7 @@ static int analyse_op(struct cmp_result *r, struct cmp_op *op)
 		uint64_t seed = fnv1a(fnv1a(fnv1a(r->opts.seed, op->name), op->path), op->func);
 
 		err = bootstrap_all(&op->base_lat, op->base_bias, &op->cur_lat, op->cur_bias,
-				    &r->opts, seed, op->m);
+				    &r->opts, seed, CMP_P50, op->m);
 		if (err)
 			return err;
 		widen_by_runs(r, op, z_of(r->opts.confidence), CMP_P50, CMP_MEAN);
@@ -971,8 +1245,9 @@ static int analyse_op(struct cmp_result *r, struct cmp_op *op)
 		if (mr->has_ci)
 			widen_by_runs(r, op, z_of(r->opts.confidence), CMP_ONCPU, CMP_ONCPU);
 	}
-	op->m[CMP_INSTRUCTIONS].absent_reason = NO_COUNTERS;
-	op->m[CMP_CYCLES].absent_reason = NO_COUNTERS;
+	err = ctr_metrics(r, op, ca);
+	if (err)
+		return err;
 	for (int k = 0; k < CMP_METRIC_NR; k++)
 		metric_verdict(r, op, k, &op->m[k]);
 
@@ -1008,6 +1283,7 @@ int cmp__compare(const struct report *const *base, size_t nbase,
 		 const struct report *const *cur, size_t ncur,
 		 const struct cmp_opts *opts, struct cmp_result *out)
 {
+	struct ctr_avail ca;
 	size_t cap = 0, i;
 	int err;
 
@@ -1054,8 +1330,9 @@ int cmp__compare(const struct report *const *base, size_t nbase,
 		if (err)
 			return err;
 	}
+	ctr_avail(base, nbase, cur, ncur, &ca);
 	for (i = 0; i < out->nops; i++) {
-		err = analyse_op(out, &out->ops[i]);
+		err = analyse_op(out, &out->ops[i], &ca);
 		if (err)
 			return err;
 	}
@@ -1073,6 +1350,9 @@ void cmp__free(struct cmp_result *r)
 	for (size_t i = 0; r->ops && i < r->nops; i++) {
 		hist__free(&r->ops[i].base_lat);
 		hist__free(&r->ops[i].cur_lat);
+		for (int s = 0; s < 2; s++)
+			for (int k = 0; k < CMP_NR_CTR; k++)
+				hist__free(&r->ops[i].ctr[s][k]);
 		free(r->ops[i].rules);
 	}
 	free(r->ops);

@@ -32,6 +32,10 @@ enum cmp_metric {
 	CMP_METRIC_NR,
 };
 
+/* The counter metrics, CMP_INSTRUCTIONS..CMP_CYCLES: each is read from the
+ * perf counter of its own name (report_meta.counter_names). */
+#define CMP_NR_CTR (CMP_CYCLES - CMP_INSTRUCTIONS + 1)
+
 enum cmp_verdict {
 	CMP_UNCHANGED = 0,
 	CMP_IMPROVED,
@@ -48,15 +52,17 @@ const char *cmp__verdict_name(enum cmp_verdict v);
 bool cmp__metric_is_time(enum cmp_metric m);
 
 /*
- * A --fail-on rule: METRIC '>' or '<' SIGNED-VALUE ('%', or ns/us/ms/s).
+ * A --fail-on rule: METRIC '>' or '<' SIGNED-VALUE ('%', or ns/us/ms/s for
+ * time metrics, a plain count or k/M/G for instructions and cycles).
  * 'p99>+10%' fails when p99 grew by more than 10%; 'mean>+2ms' when the
- * mean grew by more than 2 ms; 'p50<-5%' when p50 fell by more than 5%.
+ * mean grew by more than 2 ms; 'p50<-5%' when p50 fell by more than 5%;
+ * 'instructions>+500' when a call runs more than 500 more instructions.
  */
 struct cmp_rule {
 	enum cmp_metric metric;
 	int dir;	  /* +1 for '>', -1 for '<' */
-	bool absolute;	  /* threshold in ns, else relative */
-	double threshold; /* relative change (0.10 for +10%) or ns (signed) */
+	bool absolute;	  /* threshold in ns (a count per call for counters), else relative */
+	double threshold; /* relative change (0.10 for +10%), ns or a count (signed) */
 	char text[40];	  /* normalised: "p99>+10%", "mean>+2ms" */
 };
 
@@ -86,7 +92,8 @@ struct cmp_opts {
 /* One metric of one op. */
 struct cmp_metric_res {
 	bool present;
-	const char *absent_reason;	/* when !present (static string) */
+	const char *absent_reason;	/* when !present: a static string, or the
+					 * cmp_op's ctr_absent (counter metrics) */
 	double base, cur;		/* point estimates: ns, or counts per call */
 	double change;			/* (cur - base) / base */
 	double change_lo, change_hi;	/* its confidence interval */
@@ -109,11 +116,17 @@ struct cmp_op {
 	uint32_t base_pids, cur_pids;	/* (pid, op) rows merged per side */
 	uint64_t base_split_calls, cur_split_calls; /* calls with a time split */
 	uint8_t base_comp, cur_comp;	/* rows seen: 1 compensated, 2 raw */
-	/* Per record (with >= min_calls): sums of log(p50, p90, p99, mean,
-	 * on-CPU) and of their squares, for the spread between runs of a side. */
-	uint32_t runs[2];
-	double run_sum[2][CMP_ONCPU + 1], run_sq[2][CMP_ONCPU + 1];
+	/* Per side and metric, over the records with >= min_calls of it: how
+	 * many, and the sums of the log of the statistic and of its square, for
+	 * the spread between runs of a side. */
+	uint32_t runs[2][CMP_METRIC_NR];
+	double run_sum[2][CMP_METRIC_NR], run_sq[2][CMP_METRIC_NR];
 	struct hist base_lat, cur_lat;	/* merged (owned) */
+	/* Perf counter values per call, merged per side (owned):
+	 * ctr[side][metric - CMP_INSTRUCTIONS], side 0 base, 1 current. */
+	struct hist ctr[2][CMP_NR_CTR];
+	/* Why a counter metric is absent: m[].absent_reason points here. */
+	char ctr_absent[CMP_NR_CTR][256];
 	double base_bias, cur_bias;	/* ns subtracted (compensated records), else 0 */
 	/* Mann-Whitney U over the latency histograms (ties by bucket). */
 	bool has_mw;
@@ -151,9 +164,10 @@ void cmp__free(struct cmp_result *r);
 
 /*
  * The statistics alone, for tests and benchmarks: the bootstrap interval of
- * the relative change of metric m (P50, P90, P99 or MEAN) between two
- * histograms, and the Mann-Whitney test.  Return 0, -EINVAL (empty side,
- * other metric) or -ENOMEM.
+ * the relative change of metric m (P50, P90, P99 or MEAN; MEAN is how
+ * instructions and cycles per call are compared, over their histograms)
+ * between two histograms, and the Mann-Whitney test.  Return 0, -EINVAL
+ * (empty side, other metric) or -ENOMEM.
  */
 int cmp__bootstrap(const struct hist *base, const struct hist *cur, enum cmp_metric m,
 		   const struct cmp_opts *opts, double *lo, double *hi);

@@ -60,7 +60,7 @@ static const char *result_word(const struct cmp_result *r)
 		"INCONCLUSIVE" : "PASS";
 }
 
-/* A metric value: a duration, or a count per call. */
+/* A metric value: a duration, or a count per call ("812", "10.4k"). */
 static char *fmt_metric(enum cmp_metric m, double v, char *buf, size_t len)
 {
 	if (!isfinite(v))
@@ -68,7 +68,7 @@ static char *fmt_metric(enum cmp_metric m, double v, char *buf, size_t len)
 	else if (cmp__metric_is_time(m))
 		units__fmt_ns(v > 0 ? (uint64_t)llround(v) : 0, buf, len);
 	else
-		snprintf(buf, len, "%.1f", v);
+		units__fmt_count(v, buf, len);
 	return buf;
 }
 
@@ -101,10 +101,14 @@ static void summary(FILE *f, const struct cmp_result *r)
 int render__compare_text(FILE *f, const struct cmp_result *r)
 {
 	char b[32], c[32], ch[32], lo[32], hi[32], ci[72];
+	int rule_w = 16; /* "instructions>+2%": wider rules widen the column */
 
 	fprintf(f, "optrace compare: rules");
-	for (size_t i = 0; i < r->nrules; i++)
+	for (size_t i = 0; i < r->nrules; i++) {
 		fprintf(f, " %s", r->rules[i].text);
+		if ((int)strlen(r->rules[i].text) > rule_w)
+			rule_w = (int)strlen(r->rules[i].text);
+	}
 	fprintf(f, "; %.0f%% intervals, %u resamples, min %llu calls, floor %.0f%%\n",
 		r->opts.confidence * 100, r->opts.resamples,
 		(unsigned long long)r->opts.min_calls, r->opts.floor * 100);
@@ -142,7 +146,7 @@ int render__compare_text(FILE *f, const struct cmp_result *r)
 				cmp__verdict_name(m->verdict));
 		}
 		for (size_t j = 0; j < r->nrules; j++)
-			fprintf(f, "  rule %-16s %-12s %s\n", r->rules[j].text,
+			fprintf(f, "  rule %-*s %-12s %s\n", rule_w, r->rules[j].text,
 				rule_word(op->rules[j].verdict), op->rules[j].why);
 	}
 	fputc('\n', f);
@@ -186,7 +190,7 @@ static json_t *jpair(double a, double b)
 	return arr;
 }
 
-static json_t *json_metric(const struct cmp_metric_res *m, bool *ok)
+static json_t *json_metric(enum cmp_metric k, const struct cmp_metric_res *m, bool *ok)
 {
 	json_t *o = json_object();
 
@@ -195,6 +199,8 @@ static json_t *json_metric(const struct cmp_metric_res *m, bool *ok)
 		return NULL;
 	}
 	put(o, "present", json_boolean(m->present), ok);
+	/* base, current and diff_ci are in this unit; ci is relative */
+	put(o, "unit", json_string(cmp__metric_is_time(k) ? "ns" : "count"), ok);
 	put(o, "verdict", json_string(cmp__verdict_name(m->verdict)), ok);
 	if (!m->present) {
 		put(o, "reason", jtext(m->absent_reason), ok);
@@ -235,7 +241,7 @@ static json_t *json_op(const struct cmp_result *r, const struct cmp_op *op, bool
 		put(o, "mann_whitney", mw, ok);
 	}
 	for (int k = 0; k < CMP_METRIC_NR; k++)
-		put(ms, cmp__metric_name(k), json_metric(&op->m[k], ok), ok);
+		put(ms, cmp__metric_name(k), json_metric(k, &op->m[k], ok), ok);
 	put(o, "metrics", ms, ok);
 	for (size_t j = 0; j < r->nrules; j++) {
 		json_t *rr = json_object();
@@ -450,13 +456,18 @@ int render__compare_junit(FILE *f, const struct cmp_result *r)
 			}
 			fputs(">\n", f);
 			if (rr->verdict == CMP_REGRESSED) {
+				bool ns = cmp__metric_is_time(r->rules[j].metric);
+
 				fputs("      <failure type=\"regression\" message=\"", f);
 				xml_text(f, rr->why);
 				fputs("\">", f);
-				fprintf(f, "%s: %s base %.0f, current %.0f, change %+.2f%%, "
+				/* exact figures (a CI log is read, not skimmed): ns, or
+				 * counts per call with a decimal */
+				fprintf(f, "%s: %s base %.*f%s, current %.*f%s, change %+.2f%%, "
 					"interval [%+.2f%%, %+.2f%%], calls %llu -> %llu",
 					r->rules[j].text, cmp__metric_name(r->rules[j].metric),
-					m->base, m->cur, m->change * 100, m->change_lo * 100,
+					ns ? 0 : 1, m->base, ns ? " ns" : "", ns ? 0 : 1, m->cur,
+					ns ? " ns" : "", m->change * 100, m->change_lo * 100,
 					m->change_hi * 100, (unsigned long long)op->base_calls,
 					(unsigned long long)op->cur_calls);
 				fputs("</failure>\n", f);

@@ -32,6 +32,9 @@ struct model {
 };
 
 static const struct model NOISY = { 20000, 0.15, 0.02, 3.0 };
+/* Instructions (or cycles) per call: ~10000, a little spread, and 5% of
+ * calls taking a longer path (a cache refill, a rehash). */
+static const struct model COUNTS = { 10000, 0.08, 0.05, 1.5 };
 
 static uint64_t xs(uint64_t *s)
 {
@@ -75,6 +78,7 @@ struct fake {
 	struct report r;
 	struct report_op ops[2];
 	struct hist h[2];
+	struct hist ctr[OT_NR_CTR]; /* op 0's counter values per call, by slot */
 };
 
 /* One op "op" (pid 1) with n calls shifted by shift; with split, on-CPU is
@@ -103,7 +107,37 @@ static void fake_free(struct fake *f)
 		return;
 	hist__free(&f->h[0]);
 	hist__free(&f->h[1]);
+	for (int k = 0; k < OT_NR_CTR; k++)
+		hist__free(&f->ctr[k]);
 	free(f);
+}
+
+/* Gives op 0 counter name in slot: n calls counted, COUNTS scaled by
+ * scale * (1 + shift). */
+static void fake_ctr(struct fake *f, int slot, const char *name, double scale, double shift,
+		     size_t n, uint64_t seed)
+{
+	struct model m = COUNTS;
+
+	m.median_ns *= scale;
+	hist__init(&f->ctr[slot]);
+	draw(&f->ctr[slot], &m, shift, n, seed);
+	f->ops[0].ctr[slot] = (struct report_ctr){ .calls = n, .mean = hist__mean(&f->ctr[slot]),
+						   .h = &f->ctr[slot] };
+	f->r.meta.counter_names[slot] = name;
+	if (f->r.meta.ncounters < (size_t)slot + 1)
+		f->r.meta.ncounters = slot + 1;
+}
+
+/* A report with op "op" (latency: NOISY, n calls) and instructions in slot
+ * 0, cycles (about twice as many) in slot 1, shifted by ins and cyc. */
+static struct fake *fake_ctrs(double ins, double cyc, size_t n, uint64_t seed)
+{
+	struct fake *f = fake_new(0, n, seed);
+
+	fake_ctr(f, 0, "instructions", 1, ins, n, seed + 100);
+	fake_ctr(f, 1, "cycles", 2, cyc, n, seed + 200);
+	return f;
 }
 
 /* Compares one base with one current report under rules (NULL: defaults). */
@@ -140,6 +174,9 @@ static void test_compare_rule_parsing(void **state)
 		{ "mean>+500us", CMP_MEAN, 1, true, 5e5, "mean>+500us" },
 		{ "on-cpu>+3%", CMP_ONCPU, 1, false, 0.03, "oncpu>+3%" },
 		{ "cycles>0%", CMP_CYCLES, 1, false, 0, "cycles>+0%" },
+		{ "instructions>+500", CMP_INSTRUCTIONS, 1, true, 500, "instructions>+500" },
+		{ "cycles < -1.5k", CMP_CYCLES, -1, true, -1500, "cycles<-1.5k" },
+		{ "cycles>+2M", CMP_CYCLES, 1, true, 2e6, "cycles>+2M" },
 	};
 	static const struct {
 		const char *text, *words;
@@ -155,6 +192,9 @@ static void test_compare_rule_parsing(void **state)
 		{ "p99>+10%%", "unexpected '%'" },
 		{ "p99>+10% and more", "unexpected 'and more'" },
 		{ "instructions>+2ms", "not a duration" },
+		{ "cycles>+2s", "not a duration" },
+		{ "instructions>+2x", "needs '%' or a unit" },
+		{ "p50>+2k", "needs '%' or a unit" },
 	};
 	struct cmp_rule r;
 	char err[200];
@@ -489,6 +529,242 @@ static void test_compare_compensated_bias(void **state)
 	fake_free(c);
 }
 
+/* ------------------------------------------------------ perf counters */
+
+static void test_compare_counters_regressed(void **state)
+{
+	static const char *const rules[] = { "instructions>+2%", "instructions>+200",
+					     "instructions>+1k" };
+	struct fake *b = fake_ctrs(0, 0, 5000, 1), *c = fake_ctrs(0.05, 0, 5000, 2);
+	struct cmp_result res;
+	const struct cmp_metric_res *m;
+	(void)state;
+
+	assert_int_equal(compare1(b, c, rules, 3, 0, &res), 0);
+	m = &res.ops[0].m[CMP_INSTRUCTIONS];
+	assert_true(m->present && m->has_ci);
+	/* the exact means of the counter histograms, not of latency */
+	assert_true(fabs(m->base - hist__mean(&b->ctr[0])) < 1e-6);
+	assert_true(fabs(m->cur - hist__mean(&c->ctr[0])) < 1e-6);
+	assert_true(fabs(m->change - 0.05) < 0.01);
+	assert_true(m->change_lo > 0.02 && m->change_lo <= m->change && m->change <= m->change_hi);
+	assert_int_equal(m->verdict, CMP_REGRESSED);
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_REGRESSED);
+	/* absolute: ~+500 instructions a call, a count and not ns */
+	assert_int_equal(res.ops[0].rules[1].verdict, CMP_REGRESSED);
+	assert_null(strstr(res.ops[0].rules[1].why, "ns"));
+	assert_int_equal(res.ops[0].rules[2].verdict, CMP_UNCHANGED);
+	assert_non_null(strstr(res.ops[0].rules[2].why, "within +1000"));
+	assert_int_equal(res.ops[0].m[CMP_CYCLES].verdict, CMP_UNCHANGED);
+	assert_int_equal(res.verdict, CMP_REGRESSED);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+}
+
+static void test_compare_counters_same_distribution_unchanged(void **state)
+{
+	static const char *const rules[] = { "instructions>+2%", "cycles>+2%" };
+	struct fake *b = fake_ctrs(0, 0, 5000, 11), *c = fake_ctrs(0, 0, 5000, 12);
+	struct cmp_result res;
+	(void)state;
+
+	assert_int_equal(compare1(b, c, rules, 2, 7, &res), 0);
+	for (int k = CMP_INSTRUCTIONS; k <= CMP_CYCLES; k++) {
+		const struct cmp_metric_res *m = &res.ops[0].m[k];
+
+		assert_true(m->present && m->has_ci);
+		assert_true(m->change_lo <= m->change && m->change <= m->change_hi);
+		if (m->verdict != CMP_UNCHANGED)
+			fail_msg("%s: %s, %+.4f [%+.4f, %+.4f]", cmp__metric_name(k),
+				 cmp__verdict_name(m->verdict), m->change, m->change_lo,
+				 m->change_hi);
+	}
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_UNCHANGED);
+	assert_int_equal(res.ops[0].rules[1].verdict, CMP_UNCHANGED);
+	assert_int_equal(res.verdict, CMP_UNCHANGED);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+}
+
+static void test_compare_counters_few_calls_inconclusive(void **state)
+{
+	static const char *const rules[] = { "instructions>+2%", "cycles>+2%" };
+	struct fake *b = fake_ctrs(0, 0, 5, 1), *c = fake_ctrs(0.5, 0.5, 5, 2);
+	struct cmp_result res;
+	(void)state;
+
+	assert_int_equal(compare1(b, c, rules, 2, 0, &res), 0);
+	assert_int_equal(res.ops[0].m[CMP_INSTRUCTIONS].verdict, CMP_INCONCLUSIVE);
+	assert_false(res.ops[0].m[CMP_INSTRUCTIONS].has_ci);
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_INCONCLUSIVE);
+	assert_non_null(strstr(res.ops[0].rules[0].why,
+			       "too few calls counted: base 5, current 5"));
+	assert_int_equal(res.verdict, CMP_INCONCLUSIVE);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+
+	/* plenty of timed calls, but few counted whole: the counter's counts decide */
+	b = fake_new(0, 3000, 1);
+	c = fake_new(0, 3000, 2);
+	fake_ctr(b, 0, "instructions", 1, 0, 5, 3);
+	fake_ctr(c, 0, "instructions", 1, 0, 7, 4);
+	fake_ctr(b, 1, "cycles", 2, 0, 3000, 5);
+	fake_ctr(c, 1, "cycles", 2, 0, 3000, 6);
+	assert_int_equal(compare1(b, c, rules, 2, 0, &res), 0);
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_INCONCLUSIVE);
+	assert_non_null(strstr(res.ops[0].rules[0].why, "base 5, current 7 (need 30 a side)"));
+	assert_int_equal(res.ops[0].rules[1].verdict, CMP_UNCHANGED);
+	assert_int_equal(res.ops[0].m[CMP_P50].verdict, CMP_UNCHANGED);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+}
+
+static void test_compare_counters_absent_one_side(void **state)
+{
+	static const char *const rules[] = { "instructions>+2%", "cycles>+2%", "mean>+5%" };
+	static const char NO_PMU[] =
+		"instructions: no hardware PMU on this machine (a VM without a virtual PMU?) "
+		"(No such file or directory); cycles: no hardware PMU on this machine (a VM "
+		"without a virtual PMU?) (No such file or directory)";
+	struct fake *b = fake_ctrs(0, 0, 3000, 1), *c = fake_new(0, 3000, 2);
+	struct cmp_result res;
+	const char *why;
+	(void)state;
+
+	c->r.meta.counters_absent = NO_PMU;
+	assert_int_equal(compare1(b, c, rules, 3, 0, &res), 0);
+	for (int k = CMP_INSTRUCTIONS; k <= CMP_CYCLES; k++) {
+		assert_false(res.ops[0].m[k].present);
+		assert_int_equal(res.ops[0].m[k].verdict, CMP_ABSENT);
+		assert_int_equal(res.ops[0].rules[k - CMP_INSTRUCTIONS].verdict, CMP_ABSENT);
+	}
+	why = res.ops[0].m[CMP_INSTRUCTIONS].absent_reason;
+	assert_string_equal(why, "current: instructions absent: no hardware PMU on this machine "
+				 "(a VM without a virtual PMU?) (No such file or directory)");
+	assert_non_null(strstr(res.ops[0].m[CMP_CYCLES].absent_reason,
+			       "current: cycles absent: no hardware PMU"));
+	assert_non_null(strstr(res.ops[0].rules[0].why, "current: instructions absent"));
+	assert_int_equal(res.absent, 2);
+	assert_int_equal(res.passed, 1);
+	assert_int_equal(res.verdict, CMP_UNCHANGED); /* absent never fails */
+	cmp__free(&res);
+
+	/* both sides off, for the same reason */
+	b->r.meta.ncounters = 0;
+	b->r.meta.counters_absent = c->r.meta.counters_absent = "off (--counters none)";
+	assert_int_equal(compare1(b, c, rules, 3, 0, &res), 0);
+	assert_string_equal(res.ops[0].m[CMP_CYCLES].absent_reason,
+			    "base and current: no cycles counter: off (--counters none)");
+	cmp__free(&res);
+
+	/* base recorded other counters and says nothing: the reason says so */
+	b->r.meta.counter_names[0] = "cpu-clock";
+	b->r.meta.counter_names[1] = "branch-misses";
+	b->r.meta.ncounters = 2;
+	b->r.meta.counters_absent = "";
+	c->r.meta.counters_absent = NULL;
+	assert_int_equal(compare1(b, c, rules, 3, 0, &res), 0);
+	assert_false(res.ops[0].m[CMP_INSTRUCTIONS].present);
+	assert_non_null(strstr(res.ops[0].m[CMP_INSTRUCTIONS].absent_reason,
+			       "not in the records: no instructions counter"));
+	assert_int_equal(res.verdict, CMP_UNCHANGED);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+}
+
+static void test_compare_counters_matched_by_name(void **state)
+{
+	static const char *const rules[] = { "instructions>+2%", "cycles>+5%" };
+	struct fake *b = fake_new(0, 5000, 1), *c = fake_new(0, 5000, 2);
+	struct cmp_result res;
+	const struct cmp_metric_res *ins, *cyc;
+	(void)state;
+
+	/* base: cycles in slot 0, instructions in slot 1; current the other way,
+	 * and its cycles 10% up */
+	fake_ctr(b, 0, "cycles", 2, 0, 5000, 3);
+	fake_ctr(b, 1, "instructions", 1, 0, 5000, 4);
+	fake_ctr(c, 0, "instructions", 1, 0, 5000, 5);
+	fake_ctr(c, 1, "cycles", 2, 0.10, 5000, 6);
+	assert_int_equal(compare1(b, c, rules, 2, 0, &res), 0);
+	ins = &res.ops[0].m[CMP_INSTRUCTIONS];
+	cyc = &res.ops[0].m[CMP_CYCLES];
+	assert_true(fabs(ins->base - hist__mean(&b->ctr[1])) < 1e-6);
+	assert_true(fabs(ins->cur - hist__mean(&c->ctr[0])) < 1e-6);
+	assert_true(fabs(cyc->base - hist__mean(&b->ctr[0])) < 1e-6);
+	assert_true(fabs(cyc->cur - hist__mean(&c->ctr[1])) < 1e-6);
+	assert_int_equal(ins->verdict, CMP_UNCHANGED);
+	assert_true(fabs(ins->change) < 0.02);
+	assert_int_equal(cyc->verdict, CMP_REGRESSED);
+	assert_true(fabs(cyc->change - 0.10) < 0.02 && cyc->change_lo > 0.05);
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_UNCHANGED);
+	assert_int_equal(res.ops[0].rules[1].verdict, CMP_REGRESSED);
+	assert_int_equal(res.verdict, CMP_REGRESSED);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+}
+
+static void test_compare_counters_cycles_improved(void **state)
+{
+	static const char *const rules[] = { "cycles<-5%" };
+	struct fake *b = fake_ctrs(0, 0, 5000, 1), *c = fake_ctrs(0, -0.10, 5000, 2);
+	struct cmp_result res;
+	(void)state;
+
+	assert_int_equal(compare1(b, c, rules, 1, 0, &res), 0);
+	assert_int_equal(res.ops[0].m[CMP_CYCLES].verdict, CMP_IMPROVED);
+	assert_true(res.ops[0].m[CMP_CYCLES].change_hi < -0.05);
+	/* a '<' rule fails when the count fell by more than its threshold */
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_REGRESSED);
+	assert_int_equal(res.ops[0].m[CMP_INSTRUCTIONS].verdict, CMP_UNCHANGED);
+	cmp__free(&res);
+	fake_free(b);
+	fake_free(c);
+}
+
+/* Three records a side whose instructions per call differ by a few percent
+ * from record to record (a different path, data): the interval widens to
+ * hold that spread, so +1% over records spread by +-4% is not a verdict. */
+static void test_compare_counters_run_spread(void **state)
+{
+	static const double shift[2][3] = { { -0.04, 0, 0.04 }, { -0.03, 0.01, 0.05 } };
+	static const char *const rules[] = { "instructions>+2%" };
+	struct fake *f[2][3];
+	const struct report *side[2][3];
+	struct cmp_rule parsed;
+	struct cmp_opts o = { .rules = &parsed, .nrules = 1, .resamples = 1000 };
+	struct cmp_result res;
+	const struct cmp_metric_res *m;
+	char err[160];
+	(void)state;
+
+	assert_int_equal(cmp__parse_rule(rules[0], &parsed, err, sizeof(err)), 0);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < 3; i++) {
+			f[s][i] = fake_ctrs(shift[s][i], 0, 5000, 10 * s + i + 1);
+			side[s][i] = &f[s][i]->r;
+		}
+	assert_int_equal(cmp__compare(side[0], 3, side[1], 3, &o, &res), 0);
+	m = &res.ops[0].m[CMP_INSTRUCTIONS];
+	assert_int_equal(res.ops[0].runs[0][CMP_INSTRUCTIONS], 3);
+	assert_int_equal(res.ops[0].runs[1][CMP_INSTRUCTIONS], 3);
+	assert_int_equal(res.ops[0].ctr[0][0].count, 15000);
+	assert_true(m->run_spread);
+	assert_true(m->change_lo < 0 && m->change_hi > 0.02);
+	assert_int_equal(res.ops[0].rules[0].verdict, CMP_INCONCLUSIVE);
+	assert_int_equal(res.ops[0].m[CMP_CYCLES].verdict, CMP_UNCHANGED);
+	cmp__free(&res);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < 3; i++)
+			fake_free(f[s][i]);
+}
+
 /* ------------------------------------------------------------- renderers */
 
 static char *render(int fmt, const struct cmp_result *res)
@@ -553,6 +829,83 @@ static void test_compare_renderers(void **state)
 	assert_int_equal(render__compare_parse_format("markdown"), CMP_FMT_MARKDOWN);
 	assert_int_equal(render__compare_parse_format("md"), CMP_FMT_MARKDOWN);
 	assert_int_equal(render__compare_parse_format("html"), -1);
+	fake_free(b);
+	fake_free(c);
+}
+
+/* The line of out that starts with prefix (up to its newline, in buf). */
+static const char *line_of(const char *out, const char *prefix, char *buf, size_t len)
+{
+	const char *p = strstr(out, prefix), *e;
+
+	assert_non_null(p);
+	e = strchr(p, '\n');
+	snprintf(buf, len, "%.*s", (int)(e ? e - p : (long)strlen(p)), p);
+	return buf;
+}
+
+static void test_compare_counters_rendered(void **state)
+{
+	static const char *const rules[] = { "instructions>+2%", "instructions>+100" };
+	struct fake *b = fake_ctrs(0, 0, 3000, 1), *c = fake_ctrs(0.05, 0, 3000, 2);
+	struct cmp_result res;
+	char *out, line[512];
+	(void)state;
+
+	assert_int_equal(compare1(b, c, rules, 2, 0, &res), 0);
+	assert_int_equal(res.verdict, CMP_REGRESSED);
+
+	/* counts per call with k, never a duration */
+	out = render(CMP_FMT_TEXT, &res);
+	line_of(out, "  instructions ", line, sizeof(line));
+	assert_non_null(strstr(line, "k "));
+	assert_non_null(strstr(line, "regressed"));
+	assert_null(strstr(line, " us"));
+	assert_null(strstr(line, " ns"));
+	line_of(out, "  rule instructions>+100", line, sizeof(line));
+	assert_non_null(strstr(line, "FAIL"));
+	assert_null(strstr(line, "ns ")); /* "+512 [+450, +575] > +100", not "+512ns" */
+	free(out);
+
+	out = render(CMP_FMT_MARKDOWN, &res);
+	line_of(out, "| instructions |", line, sizeof(line));
+	assert_non_null(strstr(line, "k | "));
+	assert_null(strstr(line, "us |"));
+	free(out);
+
+	out = render(CMP_FMT_JSON, &res);
+	assert_non_null(strstr(out, "\"unit\": \"count\""));
+	assert_non_null(strstr(out, "\"unit\": \"ns\""));
+	free(out);
+
+	out = render(CMP_FMT_JUNIT, &res);
+	line_of(out, "instructions>+2%: instructions base ", line, sizeof(line));
+	assert_null(strstr(line, " ns"));
+	assert_non_null(strstr(line, "calls 3000 -> 3000"));
+	free(out);
+	cmp__free(&res);
+
+	/* absent: the reason (its hint holds "; " too), in every format */
+	c->r.meta.ncounters = 0;
+	c->r.meta.counters_absent = "instructions: not permitted (kernel.perf_event_paranoid; "
+				    "run as root or with CAP_PERFMON) (Permission denied); "
+				    "cpu-clock: perf_event_open failed (Bad address)";
+	assert_int_equal(compare1(b, c, rules, 2, 0, &res), 0);
+	assert_string_equal(res.ops[0].m[CMP_INSTRUCTIONS].absent_reason,
+			    "current: instructions absent: not permitted "
+			    "(kernel.perf_event_paranoid; run as root or with CAP_PERFMON) "
+			    "(Permission denied)");
+	/* cycles was not asked for: the record's other counters, and why */
+	assert_non_null(strstr(res.ops[0].m[CMP_CYCLES].absent_reason,
+			       "current: no cycles counter (other --counters; instructions: "));
+	out = render(CMP_FMT_TEXT, &res);
+	assert_non_null(strstr(out, "current: instructions absent: not permitted"));
+	assert_non_null(strstr(out, "n/a"));
+	free(out);
+	out = render(CMP_FMT_JUNIT, &res);
+	assert_non_null(strstr(out, "<skipped message=\"not measurable: current: instructions"));
+	free(out);
+	cmp__free(&res);
 	fake_free(b);
 	fake_free(c);
 }
@@ -681,6 +1034,14 @@ int main(void)
 		cmocka_unit_test(test_compare_absent_metrics_have_reasons),
 		cmocka_unit_test(test_compare_merges_pids_and_records),
 		cmocka_unit_test(test_compare_compensated_bias),
+		cmocka_unit_test(test_compare_counters_regressed),
+		cmocka_unit_test(test_compare_counters_same_distribution_unchanged),
+		cmocka_unit_test(test_compare_counters_few_calls_inconclusive),
+		cmocka_unit_test(test_compare_counters_absent_one_side),
+		cmocka_unit_test(test_compare_counters_matched_by_name),
+		cmocka_unit_test(test_compare_counters_cycles_improved),
+		cmocka_unit_test(test_compare_counters_run_spread),
+		cmocka_unit_test(test_compare_counters_rendered),
 		cmocka_unit_test(test_compare_renderers),
 		cmocka_unit_test(test_compare_cmd_exit_codes),
 	};
