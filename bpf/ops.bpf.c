@@ -266,19 +266,25 @@ static __always_inline bool sample_hit(struct ot_stack *st, __u32 op_id)
 	return true;
 }
 
-/* Reserves and fills the fields every span has; NULL (counted) when the ring is full. */
-static __always_inline struct ot_span *span_reserve(__u64 *nspans)
+/*
+ * Reserves a span record; NULL (counted) when the ring is full.  optrace's
+ * own calibration calls (tgid targ_self_tgid) are counted apart: the loss
+ * figures are the traced processes' (produced - delivered, exactly), and
+ * calibration may run while they already produce.
+ */
+static __always_inline struct ot_span *span_reserve(__u32 tgid, __u64 *nspans)
 {
+	bool self = tgid == targ_self_tgid;
 	struct ot_counters *cnt;
 	struct ot_span *sp;
 	__u32 zero = 0;
 
 	cnt = bpf_map_lookup_elem(&counters, &zero);
 	if (cnt)
-		*nspans = ++cnt->c[OT_CNT_SPANS];
+		*nspans = ++cnt->c[self ? OT_CNT_CALIB_SPANS : OT_CNT_SPANS];
 	sp = bpf_ringbuf_reserve(&events, sizeof(*sp), 0);
 	if (!sp)
-		ot_count(OT_CNT_SPANS_LOST);
+		ot_count(self ? OT_CNT_CALIB_LOST : OT_CNT_SPANS_LOST);
 	return sp;
 }
 
@@ -314,7 +320,7 @@ static __always_inline int op_count(__u32 op_id, __s64 rc, bool has_bytes, __u64
 	st = stack_get(tid);
 	if (!st || !sample_hit(st, op_id))
 		return 0;
-	sp = span_reserve(&nspans);
+	sp = span_reserve(pid_tgid >> 32, &nspans);
 	if (!sp)
 		return 0;
 	__builtin_memset(sp, 0, sizeof(*sp));
@@ -544,7 +550,7 @@ static __always_inline int op_exit(__u64 now, __u32 op_id, __s64 rc, __u32 bytes
 	if (f->sampled_out)
 		return 0;
 
-	sp = span_reserve(&nspans);
+	sp = span_reserve(pid_tgid >> 32, &nspans);
 	if (!sp)
 		return 0;
 	sp->kind = OT_EV_SPAN;

@@ -215,7 +215,7 @@ struct ot_bio {
  * Per-CPU counters (one array element of struct ot_counters).  Every event the
  * kernel side could not deliver or account is counted here and reported.
  */
-#define OT_CNT_SPANS	      0 /* spans produced (submitted or lost) */
+#define OT_CNT_SPANS	      0 /* spans of traced processes produced (submitted or lost) */
 #define OT_CNT_SPANS_LOST     1 /* ring-buffer reserve failed for a span */
 #define OT_CNT_PROC_LOST      2 /* ring-buffer reserve failed for a proc record */
 #define OT_CNT_STACK_OVERFLOW 3 /* calls deeper than OT_STACK_DEPTH (not timed) */
@@ -233,6 +233,8 @@ struct ot_bio {
 #define OT_CNT_CTR_UNSEEN     13 /* calls without counter values: a running slice of the thread
 				  * during the call was not counted (its switch-in was not seen,
 				  * or the counter could not be read) */
+#define OT_CNT_CALIB_SPANS    14 /* spans of optrace's own calibration calls (not in OT_CNT_SPANS) */
+#define OT_CNT_CALIB_LOST     15 /* ...and those the ring buffer had no room for */
 #define OT_CNT_MAX	      16
 
 struct ot_counters {

@@ -453,7 +453,6 @@ static void calibrate(struct session *s)
 	events__drain(s->events);
 	events__set_calib(s->events, 0, NULL, 0);
 	for (c = 0; c < CALIB_NR_CLASSES; c++) {
-		s->calib_spans += h[c].count;
 		/* --sample N times 1 call in N of these too. */
 		if (h[c].count < CALIB_CALLS / 2 / (s->cfg->sample_every > 1 ? s->cfg->sample_every : 1)) {
 			pr_warn("calibration: only %llu %s calls of %d timed; bias unknown",

@@ -49,7 +49,6 @@ struct session {
 	int cmd_status;
 	int *pidfds;
 	int64_t bias_ns[CALIB_NR_CLASSES];
-	uint64_t calib_spans;
 	uint64_t t_start;	/* CLOCK_MONOTONIC ns */
 	int64_t unix_start;
 	char *command;		/* the traced command line, or NULL */

@@ -89,8 +89,8 @@ static void loss_read(struct session *s, struct report_loss *loss)
 	memset(loss, 0, sizeof(*loss));
 	if (tracer__read_counters(s->tracer, &c))
 		return;
-	/* Calibration spans are optrace's own, not the target's. */
-	loss->spans_produced = c.c[OT_CNT_SPANS] - s->calib_spans;
+	/* Calibration spans are optrace's own, counted apart by the BPF side. */
+	loss->spans_produced = c.c[OT_CNT_SPANS];
 	loss->spans_lost = c.c[OT_CNT_SPANS_LOST];
 	loss->proc_lost = c.c[OT_CNT_PROC_LOST];
 	loss->stack_overflow = c.c[OT_CNT_STACK_OVERFLOW];
