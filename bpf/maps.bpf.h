@@ -85,7 +85,7 @@ struct ot_frame {
 	__u32 ctr_ok;	   /* CTR_* bits (ops.bpf.c): how ctr[] below was read */
 	__u32 ctr_unseen;  /* the thread's ctr_unseen at entry */
 	__u32 ctr_seq;	   /* the thread's seq at entry (its running slice) */
-	__u32 ctr_pad;
+	__u32 ctr_nsw;	   /* the task's context switches at entry */
 	__u64 ctr[OT_NR_CTR]; /* the thread's perf counts at entry (or the CPU's) */
 };
 
@@ -180,8 +180,14 @@ static __always_inline bool ot_ctr_read(__u32 k, __u64 *v)
 	return true;
 }
 
-/* Starts a running slice of ts's counters: the CPU's counts now. */
-static __always_inline void ot_ctr_slice_start(struct ot_thread_state *ts)
+/* Context switches of task t so far (the kernel counts every one). */
+static __always_inline __u32 ot_nsw(struct task_struct *t)
+{
+	return (__u32)(BPF_CORE_READ(t, nvcsw) + BPF_CORE_READ(t, nivcsw));
+}
+
+/* Starts a running slice of ts's counters (t switched in): the CPU's counts now. */
+static __always_inline void ot_ctr_slice_start(struct ot_thread_state *ts, struct task_struct *t)
 {
 	__u32 ok = 1;
 
@@ -191,18 +197,23 @@ static __always_inline void ot_ctr_slice_start(struct ot_thread_state *ts)
 		if (!ot_ctr_read(k, &ts->ctr_base[k]))
 			ok = 0;
 	}
+	ts->ctr_nsw = ot_nsw(t);
 	ts->ctr_ok = ok;
 }
 
-/* Ends ts's running slice: its counts go to ts->ctr, or, unknown (the
- * slice's start was not seen, a read failed), bump ctr_unseen. */
-static __always_inline void ot_ctr_slice_end(struct ot_thread_state *ts, bool running_seen)
+/*
+ * Ends ts's running slice (t switched out): its counts go to ts->ctr.
+ * Unknown counts (the slice's start was not seen, a read failed, or the
+ * task switched more often than the one switch seen now: the base is from
+ * before a switch the tracepoint did not deliver) bump ctr_unseen instead:
+ * calls across this end get no values.  The kernel counts prev's switch
+ * before the tracepoint runs, hence + 1.
+ */
+static __always_inline void ot_ctr_slice_end(struct ot_thread_state *ts, struct task_struct *t,
+					     bool running_seen)
 {
 	__u64 now[OT_NR_CTR] = {};
-	bool ok = running_seen && ts->ctr_ok;
-
-	/* The ops programs' raw reads of a slice without a base are only
-	 * valid within it; calls across its end must not be counted. */
+	bool ok = running_seen && ts->ctr_ok && ot_nsw(t) == ts->ctr_nsw + 1;
 
 	for (__u32 k = 0; k < OT_NR_CTR && ok; k++) {
 		if (k >= targ_counters)

@@ -117,6 +117,7 @@ struct ctr_snap {
 			     * included; else the CPU's raw counts */
 	__u32 unseen;	    /* the thread's ctr_unseen */
 	__u32 seq;	    /* the thread's seq: the same in one running slice */
+	__u32 nsw;	    /* the task's context switches (nvcsw + nivcsw) */
 	bool read;	    /* every counter could be read */
 	bool based;	    /* this slice's start (its base) is known */
 };
@@ -127,15 +128,18 @@ struct ctr_snap {
  * slice's: the CPU's counters minus the slice's base.  When it was not (a
  * thread seeded while running, or a switch-in missed: the state is not
  * RUNNING), the CPU's raw counts: a call that starts and ends within the
- * slice (same seq) is the difference of two raw reads, one that crosses
- * its end is not counted (the end bumps ctr_unseen).
+ * slice (same seq, and the task's own switch count unchanged: no switch
+ * at all, seen or not) is the difference of two raw reads; one that
+ * crosses its end is not counted (the end bumps ctr_unseen).
  */
 static __always_inline void ctr_snapshot(const struct ot_thread_state *ts, __u32 state, __u32 seq,
-					 struct ctr_snap *c)
+					 struct task_struct *task, struct ctr_snap *c)
 {
 	c->unseen = ts->ctr_unseen;
 	c->seq = seq;
-	c->based = state == OT_TS_RUNNING && ts->ctr_ok;
+	c->nsw = task->nvcsw + task->nivcsw;
+	/* A base from before a switch the tracepoint did not deliver is stale. */
+	c->based = state == OT_TS_RUNNING && ts->ctr_ok && c->nsw == ts->ctr_nsw;
 	c->read = true;
 	for (__u32 k = 0; k < OT_NR_CTR; k++) {
 		__u64 cur;
@@ -160,7 +164,8 @@ static __always_inline bool ctr_delta(const struct ot_frame *f, const struct ctr
 	if ((f->ctr_ok & CTR_BASED) && c->based) {
 		if (c->unseen != f->ctr_unseen)
 			return false;
-	} else if (c->seq != f->ctr_seq) {
+	} else if (c->seq != f->ctr_seq || c->nsw != f->ctr_nsw) {
+		/* Raw reads: only within one running slice, on one CPU. */
 		return false;
 	}
 	out[0] = c->v[0] - f->ctr[0];
@@ -184,7 +189,7 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
 		*unseen = ts->unseen & ~UNSEEN_NOW;
 		rd = ot_run_delay(task);
 		if (targ_counters)
-			ctr_snapshot(ts, state, seq, c);
+			ctr_snapshot(ts, state, seq, task, c);
 		if (clock)
 			*now = bpf_ktime_get_ns();
 		asm volatile("" ::: "memory");
@@ -391,6 +396,7 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 			f->ctr_ok = (c.read ? CTR_READ : 0) | (c.based ? CTR_BASED : 0);
 			f->ctr_unseen = c.unseen;
 			f->ctr_seq = c.seq;
+			f->ctr_nsw = c.nsw;
 			f->ctr[0] = c.v[0];
 			f->ctr[1] = c.v[1];
 			f->oncpu_ns = a.oncpu_ns;

@@ -151,6 +151,11 @@ struct ot_thread_state {
 	 * switch-in was not seen, or a counter read failed): calls over it
 	 * get no counter values (OT_CNT_CTR_UNSEEN). */
 	__u32 ctr_unseen;
+	/* The task's nvcsw + nivcsw when this slice started: a switch the
+	 * tracepoint did not deliver still bumps the task's own count, so a
+	 * base from before it is known to be stale. */
+	__u32 ctr_nsw;
+	__u32 ctr_pad;
 };
 
 struct ot_thread {
@@ -244,7 +249,7 @@ struct ot_counters {
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(struct ot_span) == 128, "ot_span ABI size");
 _Static_assert(sizeof(struct ot_thread) == 80, "ot_thread ABI size");
-_Static_assert(sizeof(struct ot_thread_state) == 120, "ot_thread_state ABI size");
+_Static_assert(sizeof(struct ot_thread_state) == 128, "ot_thread_state ABI size");
 _Static_assert(sizeof(struct ot_proc) == 48, "ot_proc ABI size");
 _Static_assert(sizeof(struct ot_counters) == 128, "ot_counters ABI size");
 _Static_assert(sizeof(struct ot_bio) == 72, "ot_bio ABI size");
