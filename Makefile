@@ -57,7 +57,7 @@ TEST_render_MODS := errmode render_text render_loss render_json render_res rende
 		    errnames sysmon finding
 TEST_sysmon_MODS := sysmon
 TEST_blkio_MODS := blkio hist
-TEST_compare_MODS := compare render_compare cmd_compare hist units log
+TEST_compare_MODS := compare compare_stats render_compare cmd_compare hist units log
 TEST_exports_MODS := errmode render_csv render_loss render_prom render_html render_perfetto hist units errnames finding sysmon
 TEST_record_MODS := errmode record report_read render_json render_text render_loss render_res report hist units \
 		    errnames sysmon finding calib elfsym debuginfo demangle agg blkio split render_findings alert \
@@ -237,7 +237,7 @@ FUZZ_record_MODS     := $(TEST_record_MODS)
 FUZZ_record_EXTRA    := $(FUZZ_OUT)/stub_res.o
 FUZZ_report_json_MODS := $(TEST_record_MODS)
 FUZZ_report_json_EXTRA := $(FUZZ_OUT)/stub_res.o
-FUZZ_cmp_rule_MODS   := compare hist units log
+FUZZ_cmp_rule_MODS   := compare compare_stats hist units log
 FUZZ_http_MODS       := $(TEST_serve_MODS)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS  := $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_NAMES))

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * test_compare.c - statistics, verdicts and rules of compare.c on synthetic
- * histograms drawn from a noisy latency model; the renderers of
- * render_compare.c; and cmd_compare's options and exit codes, with a fake
- * record__read (and report__free) that serves synthetic reports by path.
+ * test_compare.c - statistics (compare_stats.c), verdicts and rules
+ * (compare.c) on synthetic histograms drawn from a noisy latency model; the
+ * renderers of render_compare.c; and cmd_compare's options and exit codes,
+ * with a fake record__read (and report__free) that serves synthetic reports
+ * by path.
  */
 #include <errno.h>
 #include <math.h>
