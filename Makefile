@@ -164,7 +164,7 @@ endif
 # `make bench` runs the whole comparison; `make test` runs its smoke mode,
 # so the benchmark binaries are built for it too.
 BENCH_CONSUMER_MODS := events agg hist split blkio errnames errmode spans
-BENCH_BINS := $(OUT)/bench/target $(OUT)/bench/target-cet $(OUT)/bench/floor \
+BENCH_BINS := $(OUT)/bench/target $(OUT)/bench/target-cet $(OUT)/bench/floor $(OUT)/targets/regress \
 	      $(OUT)/bench/floor.bpf.o $(OUT)/bench/consumer $(OUT)/bench/accuracy
 .PHONY: bench bench-bins
 

@@ -426,6 +426,87 @@ def bench_bias():
         check(f"bias {label} measured", all(v is not None for v in raw + comp))
 
 
+# ---- compare: false alarms and the smallest regression detected ----
+
+REGRESS = os.path.abspath(os.path.join(OUT, "targets", "regress"))
+
+
+def regress_record(path, slowdown, calls):
+    p, _ = run([OPTRACE, "record", "-o", path, "-u", f"{REGRESS}:op", "--",
+                REGRESS, str(calls), str(slowdown)])
+    return p.returncode == 0
+
+
+def bench_compare():
+    """Records of tests/targets/regress, interleaved: pairs of the same build
+    (any exit 1 is a false alarm) and pairs where the candidate does N% more
+    work per call (exit 1 is a detection), with compare's default rules and
+    with --fail-on 'mean>+2%'.  One record a side, as a CI job would."""
+    calls = 500 if SMOKE else 3000
+    same_pairs = 1 if SMOKE else 12
+    slow = ((25, 1),) if SMOKE else ((5, 4), (10, 4), (20, 4))
+    d = tempfile.mkdtemp(prefix="optrace-bench-cmp.")
+    try:
+        def pair(pct):
+            b, c = os.path.join(d, "b.optrace"), os.path.join(d, "c.optrace")
+            if not (regress_record(b, 0, calls) and regress_record(c, pct, calls)):
+                return None, None
+            p = run([OPTRACE, "compare", b, c])[0]
+            rc_def = p.returncode
+            if pct == 0 and rc_def == 1:
+                log(f"compare same build: exit 1 (a false alarm):\n{p.stdout[-1500:]}")
+            rc_mean = run([OPTRACE, "compare", b, c, "--fail-on", "mean>+2%"])[0].returncode
+            return rc_def, rc_mean
+
+        same = [pair(0) for _ in range(same_pairs)]
+        ok = [r for r in same if r[0] is not None]
+        check("compare same-build pairs ran", len(ok) == same_pairs and
+              all(r[0] in (0, 1, 4) and r[1] in (0, 1, 4) for r in ok), str(same))
+        add("compare (regress target, one record a side)",
+            f"same build, default rules: false alarms (exit 1) of {len(ok)} pairs",
+            [sum(1 for r in ok if r[0] == 1)], "pairs",
+            f"inconclusive {sum(1 for r in ok if r[0] == 4)}")
+        add("compare (regress target, one record a side)",
+            f"same build, mean>+2%: false alarms (exit 1) of {len(ok)} pairs",
+            [sum(1 for r in ok if r[1] == 1)], "pairs",
+            f"inconclusive {sum(1 for r in ok if r[1] == 4)}")
+        for pct, n in slow:
+            res = [r for r in (pair(pct) for _ in range(n)) if r[0] is not None]
+            check(f"compare +{pct}% pairs ran", len(res) == n, str(res))
+            add("compare (regress target, one record a side)",
+                f"+{pct}% work, default rules: detected (exit 1) of {len(res)} pairs",
+                [sum(1 for r in res if r[0] == 1)], "pairs",
+                f"inconclusive {sum(1 for r in res if r[0] == 4)}")
+            add("compare (regress target, one record a side)",
+                f"+{pct}% work, mean>+2%: detected (exit 1) of {len(res)} pairs",
+                [sum(1 for r in res if r[1] == 1)], "pairs",
+                f"inconclusive {sum(1 for r in res if r[1] == 4)}")
+        # As docs/compare.md recommends for CI: 3 interleaved records a side.
+        def triple(pct):
+            bs = [os.path.join(d, f"b{i}.optrace") for i in range(3)]
+            cs = [os.path.join(d, f"c{i}.optrace") for i in range(3)]
+            for b, c in zip(bs, cs):
+                if not (regress_record(b, 0, calls) and regress_record(c, pct, calls)):
+                    return None
+            p = run([OPTRACE, "compare", "--base", *bs, "--current", *cs])[0]
+            if p.returncode == 1:
+                log(f"compare 3x3 +{pct}%: exit 1:\n{p.stdout[-1500:]}")
+            return p.returncode
+
+        for pct, n in ((0, 1 if SMOKE else 6), (10, 0 if SMOKE else 3)):
+            if not n:
+                continue
+            res = [r for r in (triple(pct) for _ in range(n)) if r is not None]
+            check(f"compare 3 records a side, +{pct}%, ran", len(res) == n, str(res))
+            what = "same build: false alarms" if pct == 0 else f"+{pct}% work: detected"
+            add("compare (regress target, 3 records a side, default rules)",
+                f"{what} (exit 1) of {len(res)} comparisons",
+                [sum(1 for r in res if r == 1)], "comparisons",
+                f"inconclusive {sum(1 for r in res if r == 4)}")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def fmt(v):
     if v is None:
         return "n/a"
@@ -469,7 +550,7 @@ def main():
         if SMOKE:
             print("bench-smoke: 0 passed, 1 failed")
         return 1
-    for f in (OPTRACE, TARGET, TARGET_CET, FLOOR, FLOOR_OBJ, CONSUMER, ACCURACY):
+    for f in (OPTRACE, TARGET, TARGET_CET, FLOOR, FLOOR_OBJ, CONSUMER, ACCURACY, REGRESS):
         if not os.path.exists(f):
             print(f"bench: {f} missing: run `make bench-bins`", file=sys.stderr)
             if SMOKE:
@@ -481,7 +562,8 @@ def main():
     t0 = time.monotonic()
     for name, fn in (("overhead", bench_overhead), ("startup", bench_startup),
                      ("throughput", bench_throughput), ("memory", bench_memory),
-                     ("accuracy", bench_accuracy), ("bias", bench_bias)):
+                     ("accuracy", bench_accuracy), ("bias", bench_bias),
+                     ("compare", bench_compare)):
         if only and name not in only:
             continue
         log(f"bench: {name}...")
