@@ -302,6 +302,15 @@ static __always_inline __u64 ot_run_delay(struct task_struct *t)
 	return 0;
 }
 
+/* The same, of a BTF task pointer (bpf_get_current_task_btf): a plain
+ * load instead of a probe-read helper call. */
+static __always_inline __u64 ot_run_delay_btf(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->sched_info))
+		return t->sched_info.run_delay;
+	return 0;
+}
+
 /*
  * A switch-in that was not seen.  sched_switch does not reach BPF for
  * every switch: on some kernels (seen on 6.18 here: every switch whose

@@ -187,7 +187,9 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
 		state = ts->state;
 		base = ts->run_delay;
 		*unseen = ts->unseen & ~UNSEEN_NOW;
-		rd = ot_run_delay(task);
+		/* Only a switch-in not seen needs the kernel's run delay: not
+		 * read (a helper call) on the common path. */
+		rd = state != OT_TS_RUNNING ? ot_run_delay_btf(task) : 0;
 		if (targ_counters)
 			ctr_snapshot(ts, state, seq, task, c);
 		if (clock)
@@ -391,7 +393,7 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 		ts = bpf_map_lookup_elem(&thread_acct, &tid);
 		if (!ts)
 			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns(),
-					 ot_run_delay(task));
+					 ot_run_delay_btf(task));
 		if (ts && acct_snapshot(ts, task, &a, &now, true, &f->unseen, &c)) {
 			f->ctr_ok = (c.read ? CTR_READ : 0) | (c.based ? CTR_BASED : 0);
 			f->ctr_unseen = c.unseen;
