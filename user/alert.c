@@ -11,6 +11,7 @@
  * (rule, subject), and subjects number in the hundreds at most.
  */
 #include <errno.h>
+#include <math.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +107,7 @@ static bool pid_value(int metric, const struct report_pid *p, double *v)
 	switch (metric) {
 	case AM_CPU:
 		*v = p->res.rates.cpu_pct;
-		return p->has_res && p->res.has_proc;
+		return p->has_res && p->res.has_proc && isfinite(*v);
 	case AM_RSS:
 		*v = (double)p->res.now.rss_bytes;
 		return p->has_res && p->res.has_proc && p->res.now.has_rss;

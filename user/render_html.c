@@ -1144,7 +1144,7 @@ static void processes(FILE *f, const struct report *r)
 		esc(f, p->comm);
 		fprintf(f, "</td><td>%s</td><td class=\"n\">%" PRIu64 "</td>",
 			p->exited ? fmt_status(p->exit_code, a) : "running", p->calls);
-		if (proc)
+		if (proc && isfinite(rt->cpu_pct))
 			fprintf(f, "<td class=\"n\">%.1f%% (user %.1f%%, system %.1f%%)</td>",
 				rt->cpu_pct, rt->cpu_user_pct, rt->cpu_sys_pct);
 		else
@@ -1166,7 +1166,7 @@ static void processes(FILE *f, const struct report *r)
 		} else {
 			td_na(f);
 		}
-		if (proc)
+		if (proc && isfinite(rt->minflt_per_s))
 			fprintf(f, "<td class=\"n\">%.1f + %.1f</td>", rt->minflt_per_s, rt->majflt_per_s);
 		else
 			td_na(f);

@@ -6,6 +6,7 @@
  * Formats only; report__build computed everything.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "jsonutil.h"
@@ -41,8 +42,11 @@ void render_res__text_pid(FILE *f, const struct report_pid *p)
 	if (!p->has_res && !p->nbio)
 		return;
 	if (r->has_proc) {
-		fprintf(f, "  cpu      %.1f%% (user %.1f%%, system %.1f%%)", rt->cpu_pct,
-			rt->cpu_user_pct, rt->cpu_sys_pct);
+		if (isfinite(rt->cpu_pct))
+			fprintf(f, "  cpu      %.1f%% (user %.1f%%, system %.1f%%)", rt->cpu_pct,
+				rt->cpu_user_pct, rt->cpu_sys_pct);
+		else	/* one /proc sample: no rates (it ended before a second one) */
+			fputs("  cpu      n/a (one /proc sample)", f);
 		if (r->now.has_rss)
 			fprintf(f, ", rss %s (peak %s)", bytes(r->now.rss_bytes, a),
 				bytes(r->rss_peak_bytes, b));
@@ -54,8 +58,12 @@ void render_res__text_pid(FILE *f, const struct report_pid *p)
 			if (r->now.has_fd_limit && r->now.fd_limit != UINT64_MAX)
 				fprintf(f, " (limit %" PRIu64 ")", r->now.fd_limit);
 		}
-		fprintf(f, "\n  faults   %.1f/s minor, %.1f/s major", rt->minflt_per_s,
-			rt->majflt_per_s);
+		if (isfinite(rt->minflt_per_s))
+			fprintf(f, "\n  faults   %.1f/s minor, %.1f/s major", rt->minflt_per_s,
+				rt->majflt_per_s);
+		else
+			fprintf(f, "\n  faults   %" PRIu64 " minor, %" PRIu64 " major (in all)",
+				r->now.task.minflt, r->now.task.majflt);
 		if (rt->has_ctxsw)
 			fprintf(f, "; switches %.1f/s voluntary, %.1f/s involuntary",
 				rt->vol_ctxsw_per_s, rt->nonvol_ctxsw_per_s);

@@ -9,6 +9,7 @@
  * are rates between two samples.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -384,8 +385,15 @@ int res__pid_window(const struct res *r, uint32_t pid, bool interval, struct res
 		out->rss_start_bytes = from->has_rss ? from->rss_bytes : 0;
 		out->has_proc = !sysmon__pid_rates(from, &p->now, p->t_now - t_from, &out->rates);
 		if (!out->has_proc && p->t_now == t_from) {
-			/* One sample only: figures without rates. */
+			/* One sample only (a process that ended before its
+			 * second): figures without rates, which are unknown,
+			 * not 0 (NaN: renderers say n/a, JSON null). */
+			struct sysmon_pid_rates *rt = &out->rates;
+
 			out->has_proc = true;
+			rt->cpu_user_pct = rt->cpu_sys_pct = rt->cpu_pct = NAN;
+			rt->minflt_per_s = rt->majflt_per_s = NAN;
+			rt->has_ctxsw = rt->has_io = false;
 		}
 	}
 	cgroup_window(p, interval, out);

@@ -522,8 +522,13 @@ static int run_loop(struct session *s)
 		if (s->top && top__input(s->top, 0) == TOP_QUIT)
 			break;
 		now = session__now_ns(CLOCK_MONOTONIC);
-		/* Keep samples fresh: RSS peaks, and figures of processes that exit. */
-		if (now - s->t_last_sample >= SAMPLE_NS)
+		/* Keep samples fresh: RSS peaks, and figures of processes that
+		 * exit.  A process seen for the first time is sampled soon (at
+		 * most every NEW_PID_SAMPLE_NS), so that one living a second or
+		 * two still gets two samples, hence rates. */
+		if (now - s->t_last_sample >= SAMPLE_NS ||
+		    (agg__nr_pids(s->agg) > s->npids_sampled &&
+		     now - s->t_last_sample >= NEW_PID_SAMPLE_NS))
 			session__sample(s);
 		if (now >= s->t_last_tick + s->tick_ns) {
 			err = session__tick(s, now);

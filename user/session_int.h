@@ -33,6 +33,7 @@
 #define SAMPLE_NS	  1000000000ULL /* /proc and BPF accounting, every second */
 #define TICK_NS		  1000000000ULL /* series tick without -i */
 #define RECENT_SPANS	  50		/* serve's /api/recent */
+#define NEW_PID_SAMPLE_NS 100000000ULL	/* a newly seen process is sampled this soon */
 
 struct session {
 	const struct trace_config *cfg;
@@ -43,6 +44,7 @@ struct session {
 	struct events *events;
 	struct res *res;
 	uint64_t t_last_sample;
+	size_t npids_sampled;	/* processes known at the last sample */
 	FILE *out;
 	struct target_cmd cmd;
 	bool cmd_started, cmd_exited;

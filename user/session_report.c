@@ -122,6 +122,7 @@ void session__sample(struct session *s)
 		pr_warn("resource sample incomplete");
 	free(pids);
 	s->t_last_sample = session__now_ns(CLOCK_MONOTONIC);
+	s->npids_sampled = n;
 }
 
 /*

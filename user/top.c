@@ -10,6 +10,7 @@
  * Curses state lives in struct top, never in globals of ours.
  */
 #include <errno.h>
+#include <math.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -77,8 +78,8 @@ static void proc_fill(struct top_proc *tp, const struct report_pid *p)
 	tp->pid = p->pid;
 	snprintf(tp->comm, sizeof(tp->comm), "%s", p->comm ? p->comm : "");
 	tp->exited = p->exited;
-	tp->has_cpu = proc;
-	tp->cpu_pct = proc ? p->res.rates.cpu_pct : 0;
+	tp->has_cpu = proc && isfinite(p->res.rates.cpu_pct);
+	tp->cpu_pct = tp->has_cpu ? p->res.rates.cpu_pct : 0;
 	tp->has_rss = proc && p->res.now.has_rss;
 	tp->rss_bytes = tp->has_rss ? p->res.now.rss_bytes : 0;
 	tp->has_runq = p->runq_count > 0;

@@ -791,6 +791,22 @@ def test_split_pid_sched_covers_ops():
     check(not bad, "; ".join(bad))
 
 
+@bpf
+def test_child_living_1s_gets_cpu_rates():
+    # A child of the traced command that lives ~1.5 s and spins: sampled
+    # soon after it is first seen, it has two /proc samples before it
+    # exits, so its CPU% is measured (~100%), not an unknown shown as 0.
+    docs, _, _ = trace([probe("op_spin")], ["/bin/sh", "-c", "%s spin 1500 1000" % WORKLOAD])
+    d = final(docs)
+    kids = [e for e in d["pids"] if e["comm"] == "workload"]
+    check(len(kids) == 1, "workload child: %s" % [(e["pid"], e["comm"]) for e in d["pids"]])
+    proc = (kids[0]["resources"] or {}).get("proc")
+    check(proc is not None and proc["cpu_pct"] is not None,
+          "child's proc figures: %s" % proc)
+    check(60 <= proc["cpu_pct"] <= 115, "child's cpu_pct %.1f, it spun the whole time"
+          % proc["cpu_pct"])
+
+
 def cpu_ticks(pid):
     """utime + stime of pid from /proc/PID/stat, in seconds."""
     with open("/proc/%d/stat" % pid) as f:
