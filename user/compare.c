@@ -582,28 +582,60 @@ struct ctr_avail {
 };
 
 /*
- * The next part of a counters_absent string after p: counters.c writes
- * "NAME: HINT (ERROR); NAME: ...", and a HINT may hold "; " itself, so a
- * part starts after a "; " followed by a name (lower case, digits, '-')
- * and ':'.  NULL when p is the last part.
+ * counters_absent (counters.c) reads "NAMES: HINT (ERROR)" for each reason,
+ * "; " between reasons, NAMES one counter name or several joined by ", "
+ * (counters missing for the same reason).  names_end: the ':' closing the
+ * names list at p, or NULL when p does not start one.
  */
-static const char *next_part(const char *p)
+static const char *names_end(const char *p)
 {
-	while ((p = strstr(p, "; "))) {
-		const char *q = p += 2;
+	for (;;) {
+		const char *q = p;
 
 		while (islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '-')
 			q++;
-		if (q > p && *q == ':')
+		if (q == p)
+			return NULL;
+		if (*q == ':')
+			return q;
+		if (q[0] != ',' || q[1] != ' ')
+			return NULL;
+		p = q + 2;
+	}
+}
+
+/* The start of the reason after the one at p, or NULL. */
+static const char *next_part(const char *p)
+{
+	while ((p = strstr(p, "; "))) {
+		p += 2;
+		if (names_end(p))
 			return p;
 	}
 	return NULL;
 }
 
+/* Does the names list [p, end) hold name? */
+static bool names_have(const char *p, const char *end, const char *name)
+{
+	size_t nl = strlen(name);
+
+	while (p < end) {
+		const char *q = p;
+
+		while (q < end && *q != ',')
+			q++;
+		if ((size_t)(q - p) == nl && !strncmp(p, name, nl))
+			return true;
+		p = q + 2;
+	}
+	return false;
+}
+
 /*
  * Why no record of a side has counter metric m, in buf ("" when none
  * says), from the first record whose counters_absent says something: the
- * part about that counter ("instructions: no hardware PMU..."); else, when
+ * reason given for that counter ("no hardware PMU..."); else, when
  * counters were off ("off (--counters none)"), all of it; else the record
  * asked for other counters (and says why those are absent).
  */
@@ -611,23 +643,24 @@ static void side_absent(const struct report *const *reps, size_t n, int m, char 
 			size_t len)
 {
 	const char *name = metric_names[m];
-	size_t nl = strlen(name);
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		const char *a = reps[i]->meta.counters_absent, *p, *end;
+		const char *a = reps[i]->meta.counters_absent, *p, *colon = NULL, *end;
 
 		if (!a || !*a || ctr_slot(reps[i], m) >= 0)
 			continue;
-		for (p = a; p; p = next_part(p))
-			if (!strncmp(p, name, nl) && p[nl] == ':')
+		for (p = names_end(a) ? a : next_part(a); p; p = next_part(p)) {
+			colon = names_end(p);
+			if (names_have(p, colon, name))
 				break;
+		}
 		if (p) {
-			p += nl + 1;
+			p = colon + 1;
 			while (*p == ' ')
 				p++;
 			end = next_part(p);
-			/* end points past the "; " that closes this part */
+			/* end points past the "; " that closes this reason */
 			snprintf(buf, len, "%s absent: %.*s", name,
 				 (int)(end ? (size_t)(end - 2 - p) : strlen(p)), p);
 			return;

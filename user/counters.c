@@ -127,10 +127,40 @@ static const char *hint_of(int err, const struct ctr_def *d)
 	return "perf_event_open failed";
 }
 
+/*
+ * c->absent: "NAME[, NAME...]: HINT (strerror)" per distinct reason, "; "
+ * between them, so that two counters missing for one reason read as one.
+ */
+static void absent_fmt(struct counters *c, const char *const *names, const char *const *hints,
+		       const int *errs, size_t n)
+{
+	size_t off = 0;
+	bool done[OT_NR_CTR] = { false };
+
+	c->absent[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		off += snprintf(c->absent + off, off < sizeof(c->absent) ? sizeof(c->absent) - off : 0,
+				"%s%s", off ? "; " : "", names[i]);
+		for (size_t j = i + 1; j < n; j++) {
+			if (done[j] || errs[j] != errs[i] || strcmp(hints[j], hints[i]))
+				continue;
+			done[j] = true;
+			off += snprintf(c->absent + off, off < sizeof(c->absent) ?
+					sizeof(c->absent) - off : 0, ", %s", names[j]);
+		}
+		off += snprintf(c->absent + off, off < sizeof(c->absent) ? sizeof(c->absent) - off : 0,
+				": %s (%s)", hints[i], strerror(errs[i]));
+	}
+}
+
 int counters__open(struct counters *c)
 {
 	int ncpus = libbpf_num_possible_cpus();
-	size_t kept = 0, off = 0;
+	const char *miss_names[OT_NR_CTR], *miss_hints[OT_NR_CTR];
+	int miss_errs[OT_NR_CTR];
+	size_t kept = 0, nmiss = 0;
 
 	c->nopen = 0;
 	c->absent[0] = '\0';
@@ -156,11 +186,9 @@ int counters__open(struct counters *c)
 			int e = first_err ? first_err : ENODEV;
 
 			close_fds(fds, c->ncpus);
-			off += snprintf(c->absent + off, off < sizeof(c->absent) ?
-				sizeof(c->absent) - off : 0, "%s%s: %s (%s)", off ? "; " : "",
-				d->name, hint_of(e, d), strerror(e));
-			if (off >= sizeof(c->absent))
-				off = sizeof(c->absent) - 1;
+			miss_names[nmiss] = d->name;
+			miss_hints[nmiss] = hint_of(e, d);
+			miss_errs[nmiss++] = e;
 			continue;
 		}
 		c->names[kept] = d->name;
@@ -169,6 +197,7 @@ int counters__open(struct counters *c)
 	c->nopen = kept;
 	for (size_t k = kept; k < OT_NR_CTR; k++)
 		c->fds[k] = NULL;
+	absent_fmt(c, miss_names, miss_hints, miss_errs, nmiss);
 	return 0;
 }
 

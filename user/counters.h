@@ -38,7 +38,7 @@ struct counters {
 	int *fds[OT_NR_CTR];	    /* [ncpus], -1 for a CPU with no event */
 	size_t ncpus;
 	/* Why requested counters are absent ("" when none is). */
-	char absent[200];
+	char absent[320];
 };
 
 /*

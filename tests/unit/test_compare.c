@@ -654,6 +654,21 @@ static void test_compare_counters_absent_one_side(void **state)
 	assert_int_equal(res.verdict, CMP_UNCHANGED); /* absent never fails */
 	cmp__free(&res);
 
+	/* counters.c groups counters missing for one reason: "instructions,
+	 * cycles: HINT"; a second reason follows after "; ". */
+	c->r.meta.counters_absent = "branch-misses, instructions: no hardware PMU on this machine "
+				    "(a VM; really) (No such file or directory); cycles: the PMU "
+				    "is busy or cannot pin it (another tool using the counters?) "
+				    "(Device or resource busy)";
+	assert_int_equal(compare1(b, c, rules, 3, 0, &res), 0);
+	assert_string_equal(res.ops[0].m[CMP_INSTRUCTIONS].absent_reason,
+			    "current: instructions absent: no hardware PMU on this machine "
+			    "(a VM; really) (No such file or directory)");
+	assert_string_equal(res.ops[0].m[CMP_CYCLES].absent_reason,
+			    "current: cycles absent: the PMU is busy or cannot pin it (another "
+			    "tool using the counters?) (Device or resource busy)");
+	cmp__free(&res);
+
 	/* both sides off, for the same reason */
 	b->r.meta.ncounters = 0;
 	b->r.meta.counters_absent = c->r.meta.counters_absent = "off (--counters none)";
