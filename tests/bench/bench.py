@@ -458,29 +458,23 @@ def bench_compare():
             rc_mean = run([OPTRACE, "compare", b, c, "--fail-on", "mean>+2%"])[0].returncode
             return rc_def, rc_mean
 
+        def tally(what, res):
+            """Rows for one set of pairs: exit 1 counts under each rule set."""
+            for i, rules in enumerate(("default rules", "mean>+2%")):
+                add("compare (regress target, one record a side)",
+                    f"{what}, {rules}: {'false alarms' if 'same' in what else 'detected'} "
+                    f"(exit 1) of {len(res)} pairs", [sum(1 for r in res if r[i] == 1)],
+                    "pairs", f"inconclusive {sum(1 for r in res if r[i] == 4)}")
+
         same = [pair(0) for _ in range(same_pairs)]
         ok = [r for r in same if r[0] is not None]
         check("compare same-build pairs ran", len(ok) == same_pairs and
               all(r[0] in (0, 1, 4) and r[1] in (0, 1, 4) for r in ok), str(same))
-        add("compare (regress target, one record a side)",
-            f"same build, default rules: false alarms (exit 1) of {len(ok)} pairs",
-            [sum(1 for r in ok if r[0] == 1)], "pairs",
-            f"inconclusive {sum(1 for r in ok if r[0] == 4)}")
-        add("compare (regress target, one record a side)",
-            f"same build, mean>+2%: false alarms (exit 1) of {len(ok)} pairs",
-            [sum(1 for r in ok if r[1] == 1)], "pairs",
-            f"inconclusive {sum(1 for r in ok if r[1] == 4)}")
+        tally("same build", ok)
         for pct, n in slow:
             res = [r for r in (pair(pct) for _ in range(n)) if r[0] is not None]
             check(f"compare +{pct}% pairs ran", len(res) == n, str(res))
-            add("compare (regress target, one record a side)",
-                f"+{pct}% work, default rules: detected (exit 1) of {len(res)} pairs",
-                [sum(1 for r in res if r[0] == 1)], "pairs",
-                f"inconclusive {sum(1 for r in res if r[0] == 4)}")
-            add("compare (regress target, one record a side)",
-                f"+{pct}% work, mean>+2%: detected (exit 1) of {len(res)} pairs",
-                [sum(1 for r in res if r[1] == 1)], "pairs",
-                f"inconclusive {sum(1 for r in res if r[1] == 4)}")
+            tally(f"+{pct}% work", res)
         # As docs/compare.md recommends for CI: 3 interleaved records a side.
         def triple(pct):
             bs = [os.path.join(d, f"b{i}.optrace") for i in range(3)]
