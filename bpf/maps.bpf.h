@@ -203,17 +203,17 @@ static __always_inline void ot_ctr_slice_start(struct ot_thread_state *ts, struc
 
 /*
  * Ends ts's running slice (t switched out): its counts go to ts->ctr.
- * Unknown counts (the slice's start was not seen, a read failed, or the
- * task switched more often than the one switch seen now: the base is from
- * before a switch the tracepoint did not deliver) bump ctr_unseen instead:
- * calls across this end get no values.  The kernel counts prev's switch
- * before the tracepoint runs, hence + 1.
+ * Unknown counts (the slice's start was not seen: ctr_ok is set only by a
+ * seen switch-in; a read failed; or the task switched more often than the
+ * one switch seen now: the base is from before a switch the tracepoint did
+ * not deliver) bump ctr_unseen instead: calls across this end get no
+ * values.  The kernel counts prev's switch before the tracepoint runs,
+ * hence + 1.
  */
-static __always_inline void ot_ctr_slice_end(struct ot_thread_state *ts, struct task_struct *t,
-					     bool running_seen)
+static __always_inline void ot_ctr_slice_end(struct ot_thread_state *ts, struct task_struct *t)
 {
 	__u64 now[OT_NR_CTR] = {};
-	bool ok = running_seen && ts->ctr_ok && ot_nsw(t) == ts->ctr_nsw + 1;
+	bool ok = ts->ctr_ok && ot_nsw(t) == ts->ctr_nsw + 1;
 
 	for (__u32 k = 0; k < OT_NR_CTR && ok; k++) {
 		if (k >= targ_counters)

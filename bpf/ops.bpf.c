@@ -95,6 +95,69 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
  * thread was found running in SLEEP/IOWAIT (time of unknown division). */
 #define UNSEEN_NOW 0x80000000U
 
+struct ctr_snap {
+	__u64 v[OT_NR_CTR]; /* based: the thread's counts, its running slice
+			     * included; else the CPU's raw counts */
+	__u32 unseen;	    /* the thread's ctr_unseen */
+	__u32 seq;	    /* the thread's seq: the same in one running slice */
+	__u32 nsw;	    /* the task's context switches (nvcsw + nivcsw) */
+	bool read;	    /* every counter could be read */
+	bool based;	    /* this slice's start (its base) is known */
+};
+
+/*
+ * The thread's perf counts as of now (inside acct_snapshot's seq loop).
+ * When this running slice's start was seen (based), its totals plus this
+ * slice's: the CPU's counters minus the slice's base.  When it was not (a
+ * thread seeded while running, or a switch missed), the CPU's raw counts:
+ * a call that starts and ends within the slice (same seq, and the task's
+ * own switch count unchanged: no switch at all, seen or not) is the
+ * difference of two raw reads; one that crosses its end is not counted
+ * (the end bumps ctr_unseen).
+ */
+static __always_inline void ctr_snapshot(const struct ot_thread_state *ts, __u32 seq,
+					 struct task_struct *task, struct ctr_snap *c)
+{
+	c->unseen = ts->ctr_unseen;
+	c->seq = seq;
+	c->nsw = task->nvcsw + task->nivcsw;
+	/* ctr_ok: the slice's switch-in was seen and no switch-out since;
+	 * a base from before a switch the tracepoint did not deliver is
+	 * stale, and the task's own switch count says so. */
+	c->based = ts->ctr_ok && c->nsw == ts->ctr_nsw;
+	c->read = true;
+	for (__u32 k = 0; k < OT_NR_CTR; k++) {
+		__u64 cur;
+
+		if (k >= targ_counters)
+			break;
+		if (!ot_ctr_read(k, &cur)) {
+			c->read = false;
+			break;
+		}
+		c->v[k] = c->based ? ts->ctr[k] + (cur - ts->ctr_base[k]) : cur;
+	}
+}
+
+/* A call's counter values from its entry and exit snapshots (c NULL: no
+ * exit snapshot); false when some of its running time was not counted. */
+static __always_inline bool ctr_delta(const struct ot_frame *f, const struct ctr_snap *c,
+				      __u64 *out)
+{
+	if (!c || !(f->ctr_ok & CTR_READ) || !c->read)
+		return false;
+	if ((f->ctr_ok & CTR_BASED) && c->based) {
+		if (c->unseen != f->ctr_unseen)
+			return false;
+	} else if (c->seq != f->ctr_seq || c->nsw != f->ctr_nsw) {
+		/* Raw reads: only within one running slice, on one CPU. */
+		return false;
+	}
+	out[0] = c->v[0] - f->ctr[0];
+	out[1] = c->v[1] - f->ctr[1];
+	return true;
+}
+
 /*
  * The thread's accounting as of *now, its running slice counted as on-CPU.
  * The thread runs this program, so it is running whatever its state says:
@@ -110,69 +173,9 @@ static __always_inline __u64 read_arg(struct pt_regs *ctx, __u32 n)
  * bump ts->seq, so the copy is retried until seq did not move.  No other
  * CPU writes a running thread's state (switches and wakeups of a thread
  * happen while it is not running), so this is a sequence check, not a
- * lock.  Returns false when every try was torn.
+ * lock.  c: the perf counts (--counters), read within the same copy.
+ * Returns false when every try was torn.
  */
-struct ctr_snap {
-	__u64 v[OT_NR_CTR]; /* based: the thread's counts, its running slice
-			     * included; else the CPU's raw counts */
-	__u32 unseen;	    /* the thread's ctr_unseen */
-	__u32 seq;	    /* the thread's seq: the same in one running slice */
-	__u32 nsw;	    /* the task's context switches (nvcsw + nivcsw) */
-	bool read;	    /* every counter could be read */
-	bool based;	    /* this slice's start (its base) is known */
-};
-
-/*
- * The thread's perf counts as of now (inside acct_snapshot's seq loop).
- * When this running slice's start was seen (based), its totals plus this
- * slice's: the CPU's counters minus the slice's base.  When it was not (a
- * thread seeded while running, or a switch-in missed: the state is not
- * RUNNING), the CPU's raw counts: a call that starts and ends within the
- * slice (same seq, and the task's own switch count unchanged: no switch
- * at all, seen or not) is the difference of two raw reads; one that
- * crosses its end is not counted (the end bumps ctr_unseen).
- */
-static __always_inline void ctr_snapshot(const struct ot_thread_state *ts, __u32 state, __u32 seq,
-					 struct task_struct *task, struct ctr_snap *c)
-{
-	c->unseen = ts->ctr_unseen;
-	c->seq = seq;
-	c->nsw = task->nvcsw + task->nivcsw;
-	/* A base from before a switch the tracepoint did not deliver is stale. */
-	c->based = state == OT_TS_RUNNING && ts->ctr_ok && c->nsw == ts->ctr_nsw;
-	c->read = true;
-	for (__u32 k = 0; k < OT_NR_CTR; k++) {
-		__u64 cur;
-
-		if (k >= targ_counters)
-			break;
-		if (!ot_ctr_read(k, &cur)) {
-			c->read = false;
-			break;
-		}
-		c->v[k] = c->based ? ts->ctr[k] + (cur - ts->ctr_base[k]) : cur;
-	}
-}
-
-/* A call's counter values from its entry and exit snapshots; false when
- * some of its running time was not counted. */
-static __always_inline bool ctr_delta(const struct ot_frame *f, const struct ctr_snap *c,
-				      __u64 *out)
-{
-	if (!(f->ctr_ok & CTR_READ) || !c->read)
-		return false;
-	if ((f->ctr_ok & CTR_BASED) && c->based) {
-		if (c->unseen != f->ctr_unseen)
-			return false;
-	} else if (c->seq != f->ctr_seq || c->nsw != f->ctr_nsw) {
-		/* Raw reads: only within one running slice, on one CPU. */
-		return false;
-	}
-	out[0] = c->v[0] - f->ctr[0];
-	out[1] = c->v[1] - f->ctr[1];
-	return true;
-}
-
 static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
 					  struct task_struct *task, struct ot_acct *a, __u64 *now,
 					  bool clock, __u32 *unseen, struct ctr_snap *c)
@@ -187,11 +190,10 @@ static __always_inline bool acct_snapshot(const struct ot_thread_state *ts,
 		state = ts->state;
 		base = ts->run_delay;
 		*unseen = ts->unseen & ~UNSEEN_NOW;
-		/* Only a switch-in not seen needs the kernel's run delay: not
-		 * read (a helper call) on the common path. */
+		/* Only a switch-in not seen needs the kernel's run delay. */
 		rd = state != OT_TS_RUNNING ? ot_run_delay_btf(task) : 0;
 		if (targ_counters)
-			ctr_snapshot(ts, state, seq, task, c);
+			ctr_snapshot(ts, seq, task, c);
 		if (clock)
 			*now = bpf_ktime_get_ns();
 		asm volatile("" ::: "memory");
@@ -428,6 +430,19 @@ static __always_inline void count_left_out(const struct ot_span *sp, __u32 idx)
 		ot_count(idx);
 }
 
+/* The span's counter values (exit snapshot c, or NULL), or counts the
+ * call as left without them. */
+static __always_inline void span_ctr(struct ot_span *sp, const struct ot_frame *f,
+				     const struct ctr_snap *c)
+{
+	if (!targ_counters)
+		return;
+	if (ctr_delta(f, c, sp->ctr))
+		sp->flags |= OT_SPAN_F_CTR;
+	else
+		count_left_out(sp, OT_CNT_CTR_UNSEEN);
+}
+
 /* Fills the span's time split and counters: exit minus entry. */
 static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
 				       __u64 now)
@@ -444,8 +459,10 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	sp->minflt = (__u32)task->min_flt - f->minflt;
 	sp->majflt = (__u32)task->maj_flt - f->majflt;
 	sp->flags |= OT_SPAN_F_FAULTS;
-	if (!ts || !f->has_acct)
+	if (!ts || !f->has_acct) {
+		span_ctr(sp, f, NULL);
 		return;
+	}
 	/*
 	 * The split ends at op_exit's own timestamp, the end of the wall
 	 * time: one clock read per exit.  Had this program been preempted
@@ -457,21 +474,12 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	if (!acct_snapshot(ts, task, &a, &now, false, &unseen, &c)) {
 		if (!acct_snapshot(ts, task, &a, &now, true, &unseen, &c)) {
 			count_left_out(sp, OT_CNT_SPLIT_BAD);
+			span_ctr(sp, f, NULL);
 			return;
 		}
 		sp->dur_ns = now - f->start_ns;
 	}
-	/*
-	 * Counter values: exit minus entry, when both reads were whole and
-	 * every running slice in between was counted.
-	 */
-	if (targ_counters) {
-		if (ctr_delta(f, &c, sp->ctr)) {
-			sp->flags |= OT_SPAN_F_CTR;
-		} else {
-			count_left_out(sp, OT_CNT_CTR_UNSEEN);
-		}
-	}
+	span_ctr(sp, f, &c);
 	/*
 	 * Over the call, a wakeup and a switch-in of the thread were not seen:
 	 * the time between them went to a part without knowing where the

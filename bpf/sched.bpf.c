@@ -123,7 +123,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 				}
 			}
 			if (targ_counters)
-				ot_ctr_slice_end(ts, prev, ts->state == OT_TS_RUNNING);
+				ot_ctr_slice_end(ts, prev);
 			ts->run_delay = rd;
 			ts->acct.switches++;
 			pa = bpf_map_lookup_elem(&pid_acct, &prev_tgid);

@@ -49,7 +49,6 @@ int counters__parse(const char *list, struct counters *c, char *err, size_t errl
 	char buf[128], *save = NULL, *tok;
 
 	memset(c, 0, sizeof(*c));
-	c->explicit_req = true;
 	if (!list || !*list) {
 		snprintf(err, errlen, "--counters: empty list (known: %s, or none)",
 			 counters__known());

@@ -30,8 +30,7 @@
 struct counters {
 	/* Requested, in slot order: names are static strings. */
 	const char *names[OT_NR_CTR];
-	size_t nreq;
-	bool explicit_req;	    /* given with --counters (else the default set) */
+	size_t nreq;		    /* 0: --counters none */
 	/* Opened: the first nopen of names[] (a counter that failed is dropped
 	 * with the ones after it moved down). */
 	size_t nopen;

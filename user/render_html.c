@@ -334,8 +334,8 @@ static void header(FILE *f, const struct report *r)
 static void loss(FILE *f, const struct report_loss *l)
 {
 	bool bad = l->spans_lost || l->proc_lost || l->stack_overflow || l->stack_mismatch ||
-		   l->threads_full || l->tgids_full || l->split_bad || l->split_unseen || l->ctr_unseen || l->bio_lost ||
-		   l->bio_stale || l->bio_mapfull || l->bad_records;
+		   l->threads_full || l->tgids_full || l->split_bad || l->split_unseen ||
+		   l->ctr_unseen || l->bio_lost || l->bio_stale || l->bio_mapfull || l->bad_records;
 
 	fprintf(f, "<p class=\"loss%s\"><b>lost:</b> ", bad ? " bad" : "");
 	render__loss_text(f, l);

@@ -214,6 +214,39 @@ static int check_environment(void)
 	return 0;
 }
 
+/*
+ * Perf counters: those asked for, else the default set where the machine
+ * has it.  An absent one is a note in the report (ctrs.absent), never an
+ * error; asked for by name, a warning too.  Returns an exit code.
+ */
+static int open_counters(struct session *s)
+{
+	const char *list = s->cfg->counters;
+	char msg[160];
+
+	memset(&s->ctrs, 0, sizeof(s->ctrs));
+	if (s->cfg->no_split) {
+		snprintf(s->ctrs.absent, sizeof(s->ctrs.absent),
+			 "off: they need the time split (--no-split)");
+		return 0;
+	}
+	if (counters__parse(list ? list : COUNTERS_DEFAULT, &s->ctrs, msg, sizeof(msg))) {
+		pr_err("%s", msg);
+		return OT_EXIT_USAGE;
+	}
+	if (!s->ctrs.nreq) {
+		snprintf(s->ctrs.absent, sizeof(s->ctrs.absent), "off (--counters none)");
+		return 0;
+	}
+	if (counters__open(&s->ctrs))
+		return OT_EXIT_ENV;
+	if (s->ctrs.absent[0] && list)
+		pr_warn("counters absent: %s", s->ctrs.absent);
+	else if (s->ctrs.absent[0])
+		pr_debug("counters absent: %s", s->ctrs.absent);
+	return 0;
+}
+
 static int start_tracer(struct session *s)
 {
 	const struct trace_config *cfg = s->cfg;
@@ -227,33 +260,14 @@ static int start_tracer(struct session *s)
 		.max_threads = cfg->max_threads,
 		.counters = &s->ctrs,
 	};
+	int err;
+
 	for (size_t i = 0; i < s->probes.n; i++)
 		if (s->probes.v[i].kind == PROBE_USDT_PAIR || s->probes.v[i].kind == PROBE_USDT_COUNT)
 			topts.usdt = true;
-	char msg[160];
-	int err;
-
-	/* Counters: those asked for, else the default set where the machine
-	 * has it.  An absent one is a note in the report, never an error. */
-	if (cfg->no_split) {
-		memset(&s->ctrs, 0, sizeof(s->ctrs));
-		snprintf(s->ctrs.absent, sizeof(s->ctrs.absent),
-			 "off: they need the time split (--no-split)");
-	} else if (cfg->counters && !strcmp(cfg->counters, "none")) {
-		memset(&s->ctrs, 0, sizeof(s->ctrs));
-		snprintf(s->ctrs.absent, sizeof(s->ctrs.absent), "off (--counters none)");
-	} else {
-		if (counters__parse(cfg->counters ? cfg->counters : COUNTERS_DEFAULT, &s->ctrs, msg,
-				    sizeof(msg)))
-			return OT_EXIT_USAGE;
-		s->ctrs.explicit_req = cfg->counters != NULL;
-		if (counters__open(&s->ctrs))
-			return OT_EXIT_ENV;
-		if (s->ctrs.absent[0] && s->ctrs.explicit_req)
-			pr_warn("counters absent: %s", s->ctrs.absent);
-		else if (s->ctrs.absent[0])
-			pr_debug("counters absent: %s", s->ctrs.absent);
-	}
+	err = open_counters(s);
+	if (err)
+		return err;
 	err = tracer__open(&topts, &s->tracer);
 	if (err)
 		return OT_EXIT_ENV;

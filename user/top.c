@@ -133,8 +133,8 @@ int top_model__build(struct top_model *m, const struct report *rows_r,
 	m->load1 = sys->now.load1;
 	m->lost_spans = l->spans_lost;
 	m->lost_other = l->proc_lost + l->stack_overflow + l->stack_mismatch + l->threads_full +
-			l->tgids_full + l->bio_lost + l->bio_stale + l->bio_mapfull + l->split_bad + l->split_unseen + l->ctr_unseen +
-			l->bad_records;
+			l->tgids_full + l->bio_lost + l->bio_stale + l->bio_mapfull + l->split_bad +
+			l->split_unseen + l->ctr_unseen + l->bad_records;
 	m->procs = calloc(rows_r->npids + rows_r->nops + 1, sizeof(*m->procs));
 	m->ops = calloc(rows_r->nops + 1, sizeof(*m->ops));
 	opproc = calloc(rows_r->nops + 1, sizeof(*opproc));
