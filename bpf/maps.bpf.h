@@ -100,24 +100,25 @@ struct ot_stack {
 	__u16 sample_left[OT_SAMPLE_SLOTS];
 };
 
-/* tid -> open ops.  Not preallocated: memory follows the traced threads, and
- * the sched_process_exit program deletes a thread's entry when it exits. */
-OT_MAP struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, OT_MAX_THREADS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32);
-	__type(value, struct ot_stack);
-} thread_stacks SEC(".maps");
+/*
+ * Everything optrace keeps per traced thread, in one value so that an op
+ * entry or exit finds it with one hash lookup: the accounting that
+ * sched.bpf.c keeps (userspace seeds and reads this head) and the stack of
+ * open ops.  ~4 KiB a thread, allocated when the thread is first seen and
+ * deleted by the sched_process_exit program.
+ */
+struct ot_thread_ctx {
+	struct ot_thread_state ts;
+	struct ot_stack stack;
+};
 
-/* tid -> accounting, for threads of traced processes; deleted at exit. */
 OT_MAP struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, OT_MAX_THREADS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
-	__type(value, struct ot_thread_state);
-} thread_acct SEC(".maps");
+	__type(value, struct ot_thread_ctx);
+} threads SEC(".maps");
 
 /* tgid -> accounting summed over the process's threads, dead ones included. */
 OT_MAP struct {
@@ -275,21 +276,58 @@ static __always_inline void ot_tgid_mark(__u32 tgid, bool on)
 		__sync_fetch_and_and(bits, ~bit);
 }
 
-/* The thread's accounting, created in state `state` at now if missing;
- * run_delay: the task's sched_info.run_delay now. */
+/* A zeroed value to insert from: the value is too large for the 512-byte
+ * BPF stack, and helpers take map values (.rodata) as their source. */
+static const struct ot_thread_ctx ot_zero_thread;
+
+/* The thread's entry, created (all zero: no accounting yet, no open op)
+ * if missing; NULL when the map is full. */
+static __always_inline struct ot_thread_ctx *ot_thread_get(__u32 tid)
+{
+	struct ot_thread_ctx *t = bpf_map_lookup_elem(&threads, &tid);
+
+	if (t)
+		return t;
+	bpf_map_update_elem(&threads, &tid, &ot_zero_thread, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* The entry's accounting when it is set, else NULL. */
+static __always_inline struct ot_thread_state *ot_acct_ready(struct ot_thread_ctx *t)
+{
+	return t && t->ts.init == OT_TS_INIT_READY ? &t->ts : NULL;
+}
+
+/*
+ * Sets an empty accounting head: the thread in `state` since now;
+ * run_delay: the task's sched_info.run_delay now.  The scheduler programs
+ * fill without being interrupted.  An op program can be preempted
+ * halfway, and the scheduler may then fill the same head: the op program
+ * checks for that (ops.bpf.c).
+ */
+static __always_inline void ot_acct_fill(struct ot_thread_state *ts, __u32 tgid, __u32 state,
+					 __u64 now, __u64 run_delay)
+{
+	ts->last_ts = now;
+	ts->state = state;
+	ts->tgid = tgid;
+	ts->run_delay = run_delay;
+	asm volatile("" ::: "memory");
+	ts->init = OT_TS_INIT_READY;
+}
+
+/* The thread's accounting, created in state `state` at now if missing
+ * (scheduler programs only); NULL when the map is full. */
 static __always_inline struct ot_thread_state *ot_acct_get(__u32 tid, __u32 tgid, __u32 state,
 							   __u64 now, __u64 run_delay)
 {
-	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid), init = {};
+	struct ot_thread_ctx *t = ot_thread_get(tid);
 
-	if (ts)
-		return ts;
-	init.last_ts = now;
-	init.state = state;
-	init.tgid = tgid;
-	init.run_delay = run_delay;
-	bpf_map_update_elem(&thread_acct, &tid, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&thread_acct, &tid);
+	if (!t)
+		return NULL;
+	if (t->ts.init != OT_TS_INIT_READY)
+		ot_acct_fill(&t->ts, tgid, state, now, run_delay);
+	return &t->ts;
 }
 
 /* The task's total run-queue wait (ns), kept by the scheduler itself. */

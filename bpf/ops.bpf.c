@@ -51,10 +51,6 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-/* A zeroed stack to insert from: struct ot_stack is too large for the
- * 512-byte BPF stack, and map values may come from .rodata. */
-static const struct ot_stack zero_stack;
-
 /*
  * Argument n (1..6) of the probed function.  Each case ends in its own
  * asm statement: without them clang folds the switch into one ctx load at a
@@ -238,19 +234,40 @@ static __always_inline bool op_traced(__u32 tgid)
 	return true;
 }
 
-/* The thread's op stack, created empty if missing; NULL when the map is full. */
-static __always_inline struct ot_stack *stack_get(__u32 tid)
+/* The thread's entry (op stack and accounting), created if missing; NULL
+ * (counted) when the map is full. */
+static __always_inline struct ot_thread_ctx *thread_get(__u32 tid)
 {
-	struct ot_stack *st = bpf_map_lookup_elem(&thread_stacks, &tid);
+	struct ot_thread_ctx *t = ot_thread_get(tid);
 
-	if (st)
-		return st;
-	if (bpf_map_update_elem(&thread_stacks, &tid, &zero_stack, BPF_NOEXIST) &&
-	    !(st = bpf_map_lookup_elem(&thread_stacks, &tid))) {
+	if (!t)
 		ot_count(OT_CNT_THREADS_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&thread_stacks, &tid);
+	return t;
+}
+
+/*
+ * The thread's accounting, set here when nothing has set it yet (no
+ * switch-in or wakeup of the thread seen since tracing began, and not
+ * seeded): the thread runs this program, so it is running since now.
+ * This program is preemptible: preempted while filling, a scheduler
+ * program may fill the same head meanwhile and the two fills mix.  The
+ * task's own switch count tells: then how its time divided since is not
+ * known, and the thread's unseen count says so (calls over it are left
+ * out of the split, and counted).
+ */
+static __always_inline struct ot_thread_state *op_acct(struct ot_thread_ctx *t, __u32 tgid,
+							struct task_struct *task)
+{
+	struct ot_thread_state *ts = &t->ts;
+	__u32 nsw;
+
+	if (ts->init == OT_TS_INIT_READY)
+		return ts;
+	nsw = task->nvcsw + task->nivcsw;
+	ot_acct_fill(ts, tgid, OT_TS_RUNNING, bpf_ktime_get_ns(), ot_run_delay_btf(task));
+	if ((__u32)(task->nvcsw + task->nivcsw) != nsw)
+		ts->unseen++;
+	return ts;
 }
 
 /*
@@ -321,13 +338,13 @@ static __always_inline int op_count(__u32 op_id, __s64 rc, bool has_bytes, __u64
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), nspans = 0;
 	__u32 tid = (__u32)pid_tgid;
-	struct ot_stack *st;
+	struct ot_thread_ctx *t;
 	struct ot_span *sp;
 
 	if (!op_traced(pid_tgid >> 32))
 		return 0;
-	st = stack_get(tid);
-	if (!st || !sample_hit(st, op_id))
+	t = thread_get(tid);
+	if (!t || !sample_hit(&t->stack, op_id))
 		return 0;
 	sp = span_reserve(pid_tgid >> 32, &nspans);
 	if (!sp)
@@ -339,7 +356,7 @@ static __always_inline int op_count(__u32 op_id, __s64 rc, bool has_bytes, __u64
 	sp->tid = tid;
 	sp->start_ns = bpf_ktime_get_ns();
 	sp->ret = rc;
-	sp->depth = st->depth;
+	sp->depth = t->stack.depth;
 	sp->weight = targ_sample > 1 ? targ_sample : 1;
 	sp->flags = OT_SPAN_F_COUNT;
 	if (has_bytes) {
@@ -355,6 +372,7 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
+	struct ot_thread_ctx *t;
 	struct ot_stack *st;
 	struct ot_frame *f;
 	__u32 d;
@@ -362,9 +380,10 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 	if (!op_traced(pid_tgid >> 32))
 		return 0;
 
-	st = stack_get(tid);
-	if (!st)
+	t = thread_get(tid);
+	if (!t)
 		return 0;
+	st = &t->stack;
 
 	d = st->depth;
 	st->depth = d + 1;
@@ -390,13 +409,8 @@ static __always_inline int op_enter(__u32 op_id, __u64 bytes)
 		f->nivcsw = task->nivcsw;
 		f->minflt = task->min_flt;
 		f->majflt = task->maj_flt;
-		/* Look up first: the clock is read for a new entry only
-		 * (each bpf_ktime_get_ns is a helper call on the hot path). */
-		ts = bpf_map_lookup_elem(&thread_acct, &tid);
-		if (!ts)
-			ts = ot_acct_get(tid, pid_tgid >> 32, OT_TS_RUNNING, bpf_ktime_get_ns(),
-					 ot_run_delay_btf(task));
-		if (ts && acct_snapshot(ts, task, &a, &now, true, &f->unseen, &c)) {
+		ts = op_acct(t, pid_tgid >> 32, task);
+		if (acct_snapshot(ts, task, &a, &now, true, &f->unseen, &c)) {
 			f->ctr_ok = (c.read ? CTR_READ : 0) | (c.based ? CTR_BASED : 0);
 			f->ctr_unseen = c.unseen;
 			f->ctr_seq = c.seq;
@@ -444,11 +458,10 @@ static __always_inline void span_ctr(struct ot_span *sp, const struct ot_frame *
 }
 
 /* Fills the span's time split and counters: exit minus entry. */
-static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f, __u32 tid,
-				       __u64 now)
+static __always_inline void span_split(struct ot_span *sp, const struct ot_frame *f,
+				       struct ot_thread_state *ts, __u64 now)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
 	struct ctr_snap c = {};
 	struct ot_acct a;
 	__u32 unseen;
@@ -459,7 +472,7 @@ static __always_inline void span_split(struct ot_span *sp, const struct ot_frame
 	sp->minflt = (__u32)task->min_flt - f->minflt;
 	sp->majflt = (__u32)task->maj_flt - f->majflt;
 	sp->flags |= OT_SPAN_F_FAULTS;
-	if (!ts || !f->has_acct) {
+	if (!f->has_acct) {
 		span_ctr(sp, f, NULL);
 		return;
 	}
@@ -522,15 +535,17 @@ static __always_inline int op_exit(__u64 now, __u32 op_id, __s64 rc, __u32 bytes
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
+	struct ot_thread_ctx *t;
 	struct ot_stack *st;
 	struct ot_frame *f;
 	struct ot_span *sp;
 	__u64 dur, nspans = 0;
 	__u32 top, d, i;
 
-	st = bpf_map_lookup_elem(&thread_stacks, &tid);
-	if (!st || st->depth == 0)
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t || t->stack.depth == 0)
 		return 0;
+	st = &t->stack;
 
 	top = st->depth;
 	if (top > OT_STACK_DEPTH) {
@@ -599,7 +614,7 @@ static __always_inline int op_exit(__u64 now, __u32 op_id, __s64 rc, __u32 bytes
 	sp->ctr[0] = 0;
 	sp->ctr[1] = 0;
 	if (targ_split)
-		span_split(sp, f, tid, now);
+		span_split(sp, f, &t->ts, now);
 	span_submit(sp, nspans);
 	return 0;
 }

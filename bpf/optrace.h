@@ -123,7 +123,10 @@ struct ot_acct {
 #define OT_TS_SLEEP    2 /* blocked, not in IO wait */
 #define OT_TS_IOWAIT   3 /* blocked with task->in_iowait */
 
-/* Value of the thread_acct map (tid -> state), read by userspace too. */
+/*
+ * The head of each value of the threads map (tid -> state, then the op
+ * stack that only BPF reads): what userspace seeds and reads.
+ */
 struct ot_thread_state {
 	struct ot_acct acct;
 	__u64 last_ts; /* when the thread entered its current state */
@@ -155,8 +158,13 @@ struct ot_thread_state {
 	 * tracepoint did not deliver still bumps the task's own count, so a
 	 * base from before it is known to be stale. */
 	__u32 ctr_nsw;
-	__u32 ctr_pad;
+	/* OT_TS_INIT_READY once the fields above are set.  An entry the op
+	 * programs create for their stack starts empty (all zero) and is
+	 * filled in place by whoever first knows the thread's state. */
+	__u32 init;
 };
+
+#define OT_TS_INIT_READY 1
 
 struct ot_thread {
 	__u32 kind; /* OT_EV_THREAD */

@@ -2,7 +2,7 @@
 /*
  * proc.bpf.c - lifetime of traced processes: follow forks (--follow), note
  * execs and exits, and drop per-thread state when a thread exits so that the
- * thread-stack map never fills with the dead.
+ * threads map never fills with the dead.
  *
  * tp_btf programs with raw_tp twins; the loader autoloads the raw_tp ones
  * only where tp_btf is not available.
@@ -64,7 +64,7 @@ static __always_inline int on_exec(struct task_struct *p)
 /* A traced thread's final accounting, for per-thread reports (--threads). */
 static __always_inline void emit_thread(struct task_struct *p, __u32 tid, __u32 tgid)
 {
-	struct ot_thread_state *ts = bpf_map_lookup_elem(&thread_acct, &tid);
+	struct ot_thread_state *ts = ot_acct_ready(bpf_map_lookup_elem(&threads, &tid));
 	struct ot_thread *e;
 
 	if (!ts)
@@ -118,13 +118,12 @@ static __always_inline int on_exit(struct task_struct *p)
 	__u32 tid = BPF_CORE_READ(p, pid);
 	__u32 tgid = BPF_CORE_READ(p, tgid);
 
-	bpf_map_delete_elem(&thread_stacks, &tid);
 	if (!ot_tgid_traced(tgid)) {
-		bpf_map_delete_elem(&thread_acct, &tid);
+		bpf_map_delete_elem(&threads, &tid);
 		return 0;
 	}
 	emit_thread(p, tid, tgid);
-	bpf_map_delete_elem(&thread_acct, &tid);
+	bpf_map_delete_elem(&threads, &tid);
 	/* signal->live drops to 0 before this tracepoint when the last thread exits. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)
 		return 0;

@@ -101,7 +101,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev,
 		 * more after sched_process_exit dropped its entry, and must not
 		 * come back.  A thread first seen here is created at switch-in.
 		 */
-		ts = bpf_map_lookup_elem(&thread_acct, &tid);
+		ts = ot_acct_ready(bpf_map_lookup_elem(&threads, &tid));
 		if (ts) {
 			__u64 gap = now - ts->last_ts, rd = ot_run_delay(prev);
 			struct ot_acct *pa;

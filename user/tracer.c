@@ -257,10 +257,8 @@ int tracer__open(const struct tracer_opts *opts, struct tracer **out)
 		t->skel->rodata->targ_cgroup = true;
 	}
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
-	if (opts->max_threads) {
-		bpf_map__set_max_entries(t->skel->maps.thread_stacks, opts->max_threads);
-		bpf_map__set_max_entries(t->skel->maps.thread_acct, opts->max_threads);
-	}
+	if (opts->max_threads)
+		bpf_map__set_max_entries(t->skel->maps.threads, opts->max_threads);
 	t->traced_words = traced_bits_words();
 	bpf_map__set_max_entries(t->skel->maps.traced_bits, t->traced_words);
 
@@ -669,19 +667,40 @@ int tracer__read_counters(const struct tracer *t, struct ot_counters *out)
 	return err;
 }
 
+/* A zeroed buffer for one value of the threads map: the accounting head
+ * (struct ot_thread_state) and the op stack, which only BPF reads. */
+static void *thread_value_alloc(const struct tracer *t, size_t *size)
+{
+	*size = bpf_map__value_size(t->skel->maps.threads);
+	if (*size < sizeof(struct ot_thread_state)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return calloc(1, *size);
+}
+
 int tracer__seed_thread(struct tracer *t, pid_t tid, pid_t tgid, bool running)
 {
-	struct ot_thread_state ts = { .state = running ? OT_TS_RUNNING : OT_TS_SLEEP, .tgid = tgid };
+	struct ot_thread_state *ts;
 	struct timespec now;
 	__u32 key = tid;
+	size_t size;
+	int err = 0;
 
+	ts = thread_value_alloc(t, &size);
+	if (!ts)
+		return -errno;
+	ts->state = running ? OT_TS_RUNNING : OT_TS_SLEEP;
+	ts->tgid = tgid;
+	ts->init = OT_TS_INIT_READY;
 	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC. */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ts.last_ts = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
-	if (bpf_map__update_elem(t->skel->maps.thread_acct, &key, sizeof(key), &ts, sizeof(ts),
-				 BPF_NOEXIST) && errno != EEXIST)
-		return -errno;
-	return 0;
+	ts->last_ts = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+	if (bpf_map__update_elem(t->skel->maps.threads, &key, sizeof(key), ts, size, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		err = -errno;
+	free(ts);
+	return err;
 }
 
 uint64_t tracer__bio_unfinished(const struct tracer *t, uint64_t age_ns)
@@ -738,20 +757,28 @@ int tracer__for_each_thread(const struct tracer *t,
 			    int (*cb)(uint32_t tid, const struct ot_thread_state *ts, void *ctx),
 			    void *ctx)
 {
-	int fd = bpf_map__fd(t->skel->maps.thread_acct), ret;
+	int fd = bpf_map__fd(t->skel->maps.threads), ret = 0;
 	__u32 key, next, *prev = NULL;
-	struct ot_thread_state ts;
+	struct ot_thread_state *ts;
+	size_t size;
 
+	ts = thread_value_alloc(t, &size);
+	if (!ts)
+		return -errno;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &ts))
+		/* Deleted meanwhile, or its accounting not set yet. */
+		if (bpf_map_lookup_elem(fd, &key, ts) || ts->init != OT_TS_INIT_READY)
 			continue;
-		ret = cb(key, &ts, ctx);
+		ret = cb(key, ts, ctx);
 		if (ret)
-			return ret;
+			break;
 	}
-	return errno == ENOENT ? 0 : -errno;
+	if (!ret && errno != ENOENT)
+		ret = -errno;
+	free(ts);
+	return ret;
 }
 
 const char *tracer__attach_mode(const struct tracer *t)
