@@ -248,9 +248,7 @@ int agg__add_span(struct agg *a, const struct ot_span *sp)
 
 	self = dur > sp->child_ns ? dur - sp->child_ns : 0;
 	is_err = errmode__failed(info->error_mode, sp->ret, &code);
-	err = window_add(&s->total, dur, self, sp, is_err, code, a->nctr);
-	if (!err)
-		err = window_add(&s->iv, dur, self, sp, is_err, code, a->nctr);
+	err = window_add(&s->iv, dur, self, sp, is_err, code, a->nctr);
 	if ((uint64_t)sp->depth + 1 > s->max_depth)
 		s->max_depth = (uint64_t)sp->depth + 1;
 	a->pids[s->pid_idx].spans++;
@@ -344,6 +342,69 @@ int agg__note_pid(struct agg *a, uint32_t pid, const char *comm)
 	return 0;
 }
 
+/* Adds src's calls to dst.  0 or -ENOMEM (dst may then hold part of src). */
+static int window_merge(struct op_window *dst, const struct op_window *src)
+{
+	int err = hist__merge(&dst->lat, &src->lat);
+
+	if (!err)
+		err = split__merge(&dst->split, &src->split);
+	for (int k = 0; k < OT_NR_CTR && !err; k++)
+		err = hist__merge(&dst->ctr[k], &src->ctr[k]);
+	if (err)
+		return err;
+	dst->calls += src->calls;
+	dst->bytes += src->bytes;
+	dst->self_ns += src->self_ns;
+	/* errors = the per-code counts + errs_other; window_add_err adds both. */
+	for (uint32_t i = 0; i < src->nerrs; i++)
+		window_add_err(dst, src->errs[i].code, src->errs[i].count);
+	dst->errors += src->errs_other;
+	dst->errs_other += src->errs_other;
+	dst->counted_calls += src->counted_calls;
+	dst->nvcsw += src->nvcsw;
+	dst->nivcsw += src->nivcsw;
+	dst->minflt += src->minflt;
+	dst->majflt += src->majflt;
+	return 0;
+}
+
+static void window_init(struct op_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	hist__init(&w->lat);
+	for (int k = 0; k < OT_NR_CTR; k++)
+		hist__init(&w->ctr[k]);
+}
+
+const struct op_window *agg__run_window(const struct op_stats *s, struct op_window **sum)
+{
+	struct op_window *w;
+
+	*sum = NULL;
+	if (!s->total.calls)
+		return &s->iv;
+	if (!s->iv.calls)
+		return &s->total;
+	w = malloc(sizeof(*w));
+	if (!w)
+		return NULL;
+	window_init(w);
+	if (window_merge(w, &s->total) || window_merge(w, &s->iv)) {
+		agg__window_free(w);
+		return NULL;
+	}
+	return *sum = w;
+}
+
+void agg__window_free(struct op_window *w)
+{
+	if (!w)
+		return;
+	window_free(w);
+	free(w);
+}
+
 void agg__interval_reset(struct agg *a)
 {
 	struct blkio *fresh = blkio__new();
@@ -356,6 +417,12 @@ void agg__interval_reset(struct agg *a)
 	for (size_t i = 0; i < a->nstats; i++) {
 		struct op_window *w = &a->order[i]->iv;
 
+		if (!w->calls)
+			continue;
+		/* On ENOMEM the interval keeps accumulating (and the run's
+		 * window may count part of it twice). */
+		if (window_merge(&a->order[i]->total, w))
+			continue;
 		w->calls = w->errors = w->bytes = w->self_ns = w->errs_other = 0;
 		w->nerrs = 0;
 		w->counted_calls = w->nvcsw = w->nivcsw = w->minflt = w->majflt = 0;

@@ -64,8 +64,11 @@ struct op_window {
 struct op_stats {
 	uint32_t pid;
 	uint32_t op_id;
-	struct op_window total;
-	struct op_window iv; /* since the last agg__interval_reset() */
+	/* Spans are added to iv only (one window per span on the hot path);
+	 * agg__interval_reset() folds iv into total.  The whole run is total
+	 * plus iv: agg__run_window(). */
+	struct op_window total; /* the intervals closed so far */
+	struct op_window iv;	/* since the last agg__interval_reset() */
 	uint64_t max_depth;
 	size_t pid_idx; /* index of the pid in agg__pid_at() */
 };
@@ -119,6 +122,16 @@ void agg__set_counters(struct agg *a, unsigned n);
 
 /* Starts a new interval window: every op's iv counters become empty. */
 void agg__interval_reset(struct agg *a);
+
+/*
+ * The whole run's window of s: the closed intervals plus the open one.
+ * One of s's own windows when the other is empty; else their sum, made in
+ * a new window stored in *sum, which the caller frees with
+ * agg__window_free().  NULL on ENOMEM.
+ */
+const struct op_window *agg__run_window(const struct op_stats *s, struct op_window **sum);
+/* Frees a window agg__run_window() made (NULL: nothing). */
+void agg__window_free(struct op_window *w);
 
 const struct op_info *agg__op_info(const struct agg *a, uint32_t op_id);
 size_t agg__nr_ops_defined(const struct agg *a);

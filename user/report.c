@@ -331,6 +331,21 @@ static int build_ratios(struct report *r)
 	return 0;
 }
 
+static struct report_block *own(struct report *r, struct op_window *win, size_t size);
+
+/* The whole run's window of s; a sum of two windows is owned by r. */
+static const struct op_window *run_window(struct report *r, const struct op_stats *s)
+{
+	struct op_window *sum;
+	const struct op_window *w = agg__run_window(s, &sum);
+
+	if (sum && !own(r, sum, 0)) {
+		agg__window_free(sum);
+		return NULL;
+	}
+	return w;
+}
+
 int report__build(const struct agg *a, const struct res *res, bool threads, bool interval,
 		  const struct report_meta *meta, const struct report_loss *loss,
 		  struct report *out)
@@ -372,9 +387,15 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 	for (i = 0; i < nstats; i++) {
 		const struct op_stats *s = agg__stats_at(a, i);
 		const struct pid_stats *p = agg__pid_at(a, s->pid_idx);
+		const struct op_window *w = &s->iv;
 
-		fill_op(&out->ops[out->nops], s, interval ? &s->iv : &s->total,
-			agg__op_info(a, s->op_id), p ? p->comm : "", meta);
+		if (!interval && !(w = run_window(out, s))) {
+			free(seen);
+			report__free(out);
+			return -ENOMEM;
+		}
+		fill_op(&out->ops[out->nops], s, w, agg__op_info(a, s->op_id), p ? p->comm : "",
+			meta);
 		out->pids[s->pid_idx].calls += out->ops[out->nops].calls;
 		out->nops++;
 		seen[s->op_id] = true;
@@ -402,22 +423,33 @@ int report__build(const struct agg *a, const struct res *res, bool threads, bool
 	return 0;
 }
 
-/* A block of memory owned by a report: a histogram's counters are freed too. */
+/* A block of memory owned by a report: a histogram's counters are freed
+ * too, and a window made by agg__run_window(). */
 struct report_block {
 	struct report_block *next;
-	struct hist *hist; /* when the block is a histogram */
+	struct hist *hist;     /* when the block is a histogram */
+	struct op_window *win; /* a window the report owns */
 	max_align_t data[];
 };
 
-void *report__alloc(struct report *r, size_t size)
+/* A new block of size bytes, or (win) one that owns win. */
+static struct report_block *own(struct report *r, struct op_window *win, size_t size)
 {
 	struct report_block *b = calloc(1, sizeof(*b) + size);
 
 	if (!b)
 		return NULL;
+	b->win = win;
 	b->next = r->owned;
 	r->owned = b;
-	return b->data;
+	return b;
+}
+
+void *report__alloc(struct report *r, size_t size)
+{
+	struct report_block *b = own(r, NULL, size);
+
+	return b ? b->data : NULL;
 }
 
 char *report__strdup(struct report *r, const char *s)
@@ -447,6 +479,7 @@ void report__free(struct report *r)
 		next = b->next;
 		if (b->hist)
 			hist__free(b->hist);
+		agg__window_free(b->win);
 		free(b);
 	}
 	free(r->findings);

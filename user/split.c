@@ -69,6 +69,23 @@ int split__add_call(struct split_hist *h, uint64_t wall_ns, uint64_t oncpu_ns, u
 	return 0;
 }
 
+int split__merge(struct split_hist *dst, const struct split_hist *src)
+{
+	for (unsigned g = 0; g < SPLIT_GROUPS; g++) {
+		if (!src->groups[g])
+			continue;
+		if (!dst->groups[g]) {
+			dst->groups[g] = calloc(SPLIT_SUB, sizeof(struct split_sums));
+			if (!dst->groups[g])
+				return -ENOMEM;
+		}
+		for (unsigned sub = 0; sub < SPLIT_SUB; sub++)
+			sums_add(&dst->groups[g][sub], &src->groups[g][sub]);
+	}
+	sums_add(&dst->total, &src->total);
+	return 0;
+}
+
 static void sums_add_scaled(struct split_sums *d, const struct split_sums *s, double f)
 {
 	d->wall_ns += s->wall_ns * f;

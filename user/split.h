@@ -49,6 +49,8 @@ int split__add_call(struct split_hist *h, uint64_t wall_ns, uint64_t oncpu_ns, u
  * bin are taken as alike).  out->calls is ncalls, or fewer if there are
  * fewer calls.
  */
+/* Adds every call of src to dst.  0 or -ENOMEM (dst may then hold part). */
+int split__merge(struct split_hist *dst, const struct split_hist *src);
 void split__top(const struct split_hist *h, uint64_t ncalls, struct split_sums *out);
 void split__reset(struct split_hist *h);
 void split__free(struct split_hist *h);

@@ -5,8 +5,9 @@
  * the only difference between runs.  Built twice: plain, and with
  * -fcf-protection=full (every function starts with endbr64).
  *
- *   target loop N           N calls of op(); prints "ns_per_call=X calls=N"
- *                           on stderr (stdout is left to the tracer's report)
+ *   target loop N           N calls of op() in 20 batches; prints
+ *                           "ns_per_call=MEAN ns_per_call_median=M calls=N" on
+ *                           stderr (stdout is left to the tracer's report)
  *   target spin N K         N calls of spin(K), about K ns each: an op with a known
  *                           cost, for the probe bias after --compensate
  *   target rate N RATE [T]  N calls per thread paced at RATE calls/s over T
@@ -73,22 +74,44 @@ static uint64_t now_ns(void)
 
 static volatile uint64_t sink;
 
+#define BATCHES 20
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * n calls in BATCHES batches: the mean over all, and the median batch,
+ * which a host hiccup of this VM (a batch several times slower now and
+ * then) does not move.
+ */
 static int do_loop(long n, long k)
 {
-	uint64_t acc = 0, t0, t1;
+	uint64_t acc = 0, t0, t1, batch[BATCHES], total = 0;
+	long per = n / BATCHES > 0 ? n / BATCHES : 1;
 
 	for (long i = 0; i < 1000; i++) /* warm up: page in, first-hit costs */
 		acc += k ? spin(k) : op(i);
-	t0 = now_ns();
-	if (k)
-		for (long i = 0; i < n; i++)
-			acc += spin(k);
-	else
-		for (long i = 0; i < n; i++)
-			acc += op(i);
-	t1 = now_ns();
+	for (int b = 0; b < BATCHES; b++) {
+		t0 = now_ns();
+		if (k)
+			for (long i = 0; i < per; i++)
+				acc += spin(k);
+		else
+			for (long i = 0; i < per; i++)
+				acc += op(i);
+		t1 = now_ns();
+		batch[b] = t1 - t0;
+		total += t1 - t0;
+	}
 	sink = acc;
-	fprintf(stderr, "ns_per_call=%.2f calls=%ld\n", (double)(t1 - t0) / n, n);
+	qsort(batch, BATCHES, sizeof(batch[0]), cmp_u64);
+	fprintf(stderr, "ns_per_call=%.2f ns_per_call_median=%.2f calls=%ld\n",
+		(double)total / (per * BATCHES),
+		(double)(batch[BATCHES / 2 - 1] + batch[BATCHES / 2]) / 2 / per, per * BATCHES);
 	return 0;
 }
 
