@@ -717,6 +717,7 @@ static int session_run(const struct trace_config *cfg)
 
 	/* Drain, detach (returns still in flight complete), drain again. */
 	events__drain(s.events);
+	tracer__log_run_times(s.tracer);
 	tracer__detach(s.tracer);
 	stop_command(&s);
 	events__drain(s.events);

@@ -781,6 +781,30 @@ int tracer__for_each_thread(const struct tracer *t,
 	return ret;
 }
 
+void tracer__log_run_times(const struct tracer *t)
+{
+	struct bpf_program *prog;
+	bool any = false;
+
+	if (log__level() < LOG_INFO)
+		return;
+	bpf_object__for_each_program(prog, t->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) || !info.run_cnt)
+			continue;
+		any = true;
+		pr_info("bpf run time: %s %llu runs, %.0f ns/run", bpf_program__name(prog),
+			(unsigned long long)info.run_cnt, (double)info.run_time_ns / info.run_cnt);
+	}
+	if (!any)
+		pr_info("bpf run times: none counted (sysctl -w kernel.bpf_stats_enabled=1 counts "
+			"them, at some cost per event)");
+}
+
 const char *tracer__attach_mode(const struct tracer *t)
 {
 	return t->multi ? "uprobe_multi" : "perf-event uprobes";

@@ -104,6 +104,12 @@ int tracer__for_each_thread(const struct tracer *t,
 
 /* "uprobe_multi" or "perf-event uprobes". */
 const char *tracer__attach_mode(const struct tracer *t);
+/*
+ * With -v: each program's runs and mean run time (ns) so far, as the
+ * kernel counts them while kernel.bpf_stats_enabled is 1 (else a line
+ * saying how to turn that on).
+ */
+void tracer__log_run_times(const struct tracer *t);
 /* Number of probe links (multi) or perf events attached. */
 size_t tracer__nr_links(const struct tracer *t);
 

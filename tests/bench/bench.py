@@ -173,6 +173,54 @@ def bench_overhead():
         for k in configs:
             if k != "bpftrace":
                 check(f"overhead {label} {k} measured", all(v is not None for v in vals[k]))
+        if not SMOKE:
+            bpf_time_per_call(label, configs["floor"], configs["optrace"])
+
+
+RUN_TIME_RE = re.compile(r"bpf run time: (\w+) \d+ runs, ([0-9.]+) ns/run")
+
+
+def run_time_sum(p, names):
+    """Sum of the mean run times (ns) of the entry and return programs."""
+    t = {m.group(1): float(m.group(2)) for m in RUN_TIME_RE.finditer(p.stderr)}
+    vals = [t[n] for n in names if n in t]
+    return sum(vals) if len(vals) == len(names) and p.returncode == 0 else None
+
+
+def bpf_time_per_call(label, floor_cmd, optrace_cmd):
+    """The programs' own time per call, as the kernel counts it with
+    kernel.bpf_stats_enabled=1 (entry + return program): far less noisy
+    than the wall clock, which a VM's trap cost moves by +-20%.  What
+    optrace adds over the floor's empty programs, over what the floor's
+    pair costs the target (wall clock, medians), is its ratio to the floor
+    with this noise taken out."""
+    sysctl = "/proc/sys/kernel/bpf_stats_enabled"
+    try:
+        with open(sysctl) as f:
+            old = f.read().strip()
+        with open(sysctl, "w") as f:
+            f.write("1")
+    except OSError as e:
+        add(f"overhead {label}", "BPF time per call (bpf_stats)", None, "ns", str(e))
+        return
+    fl, op = [], []
+    try:
+        for _ in range(REPS):
+            p, _ = run(floor_cmd)
+            fl.append(run_time_sum(p, ["floor_enter", "floor_exit"]))
+            p, _ = run(optrace_cmd[:2] + ["-v"] + optrace_cmd[2:])
+            op.append(run_time_sum(p, ["handle_op_enter_multi", "handle_op_exit_multi"]))
+    finally:
+        with open(sysctl, "w") as f:
+            f.write(old)
+    sec = f"overhead {label}"
+    add(sec, "floor's programs (bpf_stats, entry + return)", fl, "ns/call")
+    add(sec, "optrace's programs (bpf_stats, entry + return)", op, "ns/call")
+    base, flw = med(sec, "untraced"), med(sec, "floor")
+    f, o = stats(fl)[1], stats(op)[1]
+    if None not in (base, flw, f, o) and flw > base:
+        add(sec, "optrace/floor from bpf_stats (1 + programs' difference / floor's wall cost)",
+            [1 + (o - f) / (flw - base)], "x")
 
 
 # ---- 2. start to attached, stop to exit ----

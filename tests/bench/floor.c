@@ -44,6 +44,26 @@ static int multi_link(int prog_fd, const char *path, __u64 off, int ret)
 	return syscall(__NR_bpf, BPF_LINK_CREATE, &a, sizeof(a));
 }
 
+/* With kernel.bpf_stats_enabled=1: the programs' mean run times, as
+ * optrace -v prints its own ("bpf run time: NAME N runs, X ns/run"). */
+static void print_run_times(struct bpf_program *pe, struct bpf_program *px)
+{
+	struct bpf_program *progs[] = { pe, px };
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len) ||
+		    !info.run_cnt)
+			continue;
+		fprintf(stderr, "floor: bpf run time: %s %llu runs, %.0f ns/run\n",
+			bpf_program__name(progs[i]), (unsigned long long)info.run_cnt,
+			(double)info.run_time_ns / info.run_cnt);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int perf = 0, i = 1, status, err = 1;
@@ -101,6 +121,7 @@ int main(int argc, char **argv)
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		goto out;
 	err = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	print_run_times(pe, px);
 out:
 	if (fe >= 0)
 		close(fe);
