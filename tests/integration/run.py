@@ -10,6 +10,7 @@ One PASS/FAIL/SKIP line per test, a summary line, exit 1 if anything failed.
 import argparse
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -282,6 +283,34 @@ def test_exact_count_command():
     check(o["pid"] == target["pid"] and o["calls"] == 1000,
           "exec'd command pid %d: op_fast pid %d, %d calls (want 1000)"
           % (target["pid"], o["pid"], o["calls"]))
+
+
+@bpf
+def test_verbose_prints_program_run_times():
+    """-v ends with each BPF program's runs and mean run time when the
+    kernel counts them (kernel.bpf_stats_enabled=1), else says how to."""
+    knob = "/proc/sys/kernel/bpf_stats_enabled"
+    old = open(knob).read().strip()
+    rt = re.compile(r"bpf run time: (handle_op_(?:enter|exit)\w*) (\d+) runs, (\d+) ns/run")
+    try:
+        with open(knob, "w") as f:
+            f.write("1")
+        _, target, r = trace([probe("op_fast")], [WORKLOAD, "count", 100000], ["-v"])
+        got = {m.group(1): (int(m.group(2)), int(m.group(3))) for m in rt.finditer(r.stderr)}
+        check(len(got) == 2, "want an entry and an exit program's run time: %r" % r.stderr[-600:])
+        for name, (runs, ns) in got.items():
+            # The target's calls, and optrace's own calibration calls.
+            check(runs >= target["calls"] == 100000 and 0 < ns < 100000,
+                  "%s: %d runs, %d ns/run" % (name, runs, ns))
+        with open(knob, "w") as f:
+            f.write("0")
+        _, _, r = trace([probe("op_fast")], [WORKLOAD, "count", 1000], ["-v"])
+        check("bpf run times: none counted (sysctl -w kernel.bpf_stats_enabled=1" in r.stderr,
+              "stats off: no hint in %r" % r.stderr[-400:])
+        check(not rt.search(r.stderr), "stats off, yet run times printed")
+    finally:
+        with open(knob, "w") as f:
+            f.write(old)
 
 
 @bpf
