@@ -165,7 +165,8 @@ endif
 # so the benchmark binaries are built for it too.
 BENCH_CONSUMER_MODS := events agg hist split blkio errnames errmode spans
 BENCH_BINS := $(OUT)/bench/target $(OUT)/bench/target-cet $(OUT)/bench/floor $(OUT)/targets/regress \
-	      $(OUT)/bench/floor.bpf.o $(OUT)/bench/consumer $(OUT)/bench/accuracy
+	      $(OUT)/bench/floor.bpf.o $(OUT)/bench/consumer $(OUT)/bench/accuracy \
+	      $(OUT)/bench/flood $(OUT)/bench/flood.bpf.o
 .PHONY: bench bench-bins
 
 $(OUT)/bench:
@@ -182,6 +183,14 @@ $(OUT)/bench/target-cet: tests/bench/target.c | $(OUT)/bench
 $(OUT)/bench/floor.bpf.o: tests/bench/floor.bpf.c | $(OUT)/bench
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/flood.bpf.o: tests/bench/flood.bpf.c bpf/optrace.h | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/bench/flood: tests/bench/flood.c $(addprefix $(OUT)/user/,$(addsuffix .o,$(BENCH_CONSUMER_MODS))) | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -pthread
 
 $(OUT)/bench/floor: tests/bench/floor.c | $(OUT)/bench
 	$(call msg,CC,$@)

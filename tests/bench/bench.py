@@ -33,6 +33,8 @@ TARGET_CET = os.path.abspath(os.path.join(B, "target-cet"))
 FLOOR = os.path.join(B, "floor")
 FLOOR_OBJ = os.path.join(B, "floor.bpf.o")
 CONSUMER = os.path.join(B, "consumer")
+FLOOD = os.path.join(B, "flood")
+FLOOD_OBJ = os.path.join(B, "flood.bpf.o")
 ACCURACY = os.path.join(B, "accuracy")
 BPFTRACE = shutil.which("bpftrace")
 
@@ -374,6 +376,7 @@ def bench_throughput():
         if rate == 0 and threads == 1 and ring == 16:
             check("throughput: no loss at one thread's full probe rate", lost and max(
                 x or 0 for x in lost) == 0, str(lost))
+    bench_flood()
     # The consumer alone: decode + aggregate on one core.
     n = 2000000 if SMOKE else 20000000
     for pids, ops in ((1, 1), (1, 16), (100, 16)):
@@ -392,6 +395,42 @@ def bench_throughput():
             # machine still must not be 4x off
             check("consumer 1x1 >= 5 M records/s", stats(vals)[1] and stats(vals)[1] >= 5,
                   str(vals))
+
+
+FLOOD_KV = re.compile(r"^(\w+)=([0-9.]+)$", re.M)
+
+
+def bench_flood():
+    """Past what uprobes produce: span records at a syscall tracepoint's rate
+    (tests/bench/flood: getppid() in a loop, one record per call, reserved
+    and woken as ops.bpf.c does, consumed by optrace's own consumer in the
+    same process).  Where loss starts, and that every record is either
+    consumed or counted lost."""
+    secs = "1" if SMOKE else "2"
+    # ring MiB, threads, calls/s per thread (0: unpaced)
+    points = [(1, 1, 0)] if SMOKE else [(16, 1, 0), (16, 2, 0), (1, 1, 1000000),
+                                        (1, 1, 0), (1, 2, 0)]
+    sec = "event throughput past uprobes (syscall tracepoint, optrace's consumer)"
+    for ring, threads, rate in points:
+        name = (f"{threads} thread{'s' if threads > 1 else ''}, "
+                f"{'unpaced' if not rate else f'{rate / 1e6:g} M/s each'}, ring {ring} MiB")
+        got, lost, exact = [], [], True
+        for _ in range(REPS):
+            p, _ = run([FLOOD, FLOOD_OBJ, str(ring), str(threads), secs, str(rate)])
+            kv = {k: float(v) for k, v in FLOOD_KV.findall(p.stdout)} if p.returncode == 0 else {}
+            if not kv:
+                log(f"flood {name}: rc {p.returncode}: {p.stderr[-300:]}")
+                got.append(None)
+                lost.append(None)
+                exact = False
+                continue
+            got.append(kv["rate"] / 1e6)
+            lost.append(100 * kv["lost"] / kv["produced"] if kv["produced"] else None)
+            exact = exact and kv["produced"] > 0 and \
+                kv["produced"] == kv["consumed"] + kv["lost"]
+        add(sec, name + ": records/s", got, "M/s")
+        add(sec, name + ": lost", lost, "%")
+        check(f"flood {name}: every record consumed or counted lost", exact)
 
 
 # ---- 4. memory ----
