@@ -126,6 +126,28 @@ static int check_ratio_ops(struct session *s)
 	return 0;
 }
 
+/*
+ * A probe naming one function exactly, when an earlier probe already
+ * traces that function, gets no op of its own (each function is probed
+ * once): say so, or its options and name would be dropped without a word.
+ * Globs overlapping other probes are expected and not reported.
+ */
+static void warn_duplicate_probes(const struct session *s)
+{
+	for (size_t i = 0; i < s->cfg->nspecs; i++) {
+		const struct probe_spec *sp = &s->cfg->specs[i];
+		bool has = false;
+
+		if (sp->kind != SPEC_FUNC || strpbrk(sp->func, "*?["))
+			continue;
+		for (size_t j = 0; j < s->probes.n && !has; j++)
+			has = s->probes.v[j].spec_idx == (int)i;
+		if (!has)
+			pr_warn("probe '%s': its function is already traced by an earlier probe; "
+				"traced once, with that probe's name and options", sp->text);
+	}
+}
+
 static int resolve_probes(struct session *s)
 {
 	const struct trace_config *cfg = s->cfg;
@@ -138,6 +160,7 @@ static int resolve_probes(struct session *s)
 		pr_err("%s", err);
 		return OT_EXIT_USAGE;
 	}
+	warn_duplicate_probes(s);
 	ret = drop_unsafe_probes(s);
 	if (ret)
 		return ret;

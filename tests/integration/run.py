@@ -552,6 +552,22 @@ def test_glob_probe():
 
 
 @bpf
+def test_same_function_twice_warns():
+    """A probe naming a function another probe already traces is traced
+    once; the dropped probe's name and options are said, not lost silently.
+    A glob overlapping them is not worth a word."""
+    docs, _, r = trace([probe("op_fast"), probe("op_fast", ",name=again"), probe("op_*")],
+                       [WORKLOAD, "count", 1000])
+    doc = final(docs)
+    fast = [o for o in doc["ops"] if o["name"] in ("op_fast", "again")]
+    check(len(fast) == 1 and fast[0]["name"] == "op_fast" and fast[0]["calls"] == 1000,
+          "op_fast traced once under its first name: %s" % fast)
+    warns = [l for l in r.stderr.splitlines() if "already traced by an earlier probe" in l]
+    check(len(warns) == 1 and "name=again" in warns[0], "want one warning, for name=again: %s"
+          % r.stderr.strip())
+
+
+@bpf
 def test_interval_reports():
     docs, target, _ = trace([probe("op_sleep")], [WORKLOAD, "loop", 3, 1], extra=["-i", "1s"])
     kinds = [d["meta"]["kind"] for d in docs]
