@@ -618,6 +618,65 @@ def print_table(out):
         out.write(f"| {name} | {fmt(mn)} | {fmt(md)} | {unit} | {runs} | {note} |\n")
 
 
+def rows(section, prefix=""):
+    """Values of every measure of section whose name starts with prefix."""
+    return [(n, [v for v in (vals or []) if v is not None])
+            for sec, n, vals, _u, _no in results if sec == section and n.startswith(prefix)]
+
+
+def print_budgets(out):
+    """DESIGN.md's budgets against this run's medians: met, not met, or n/a
+    when the measure did not run."""
+    def m(section, name):
+        r = [v for n, v in rows(section, name) if n == name and v]
+        return statistics.median(r[0]) if r else None
+
+    def verdict(v, ok):
+        return "n/a" if v is None else ("met" if ok(v) else "**not met**")
+
+    items = []
+    for label, sec, name, fmtv, ok in (
+            ("optrace <= 1.20x the floor (plain, per-round median)", "overhead plain",
+             "optrace/floor (overhead over untraced)", "{:.2f}x", lambda v: v <= 1.20),
+            ("optrace below bpftrace (plain)", "overhead plain",
+             "optrace/bpftrace (overhead over untraced)", "{:.2f}x", lambda v: v < 1),
+            ("endbr64: optrace <= 0.2x bpftrace", "overhead endbr64",
+             "optrace/bpftrace (overhead over untraced)", "{:.2f}x", lambda v: v <= 0.2),
+            ("attach 1 probe <= 20 ms", "start to attached", "optrace 1 probe", "{:.0f} ms",
+             lambda v: v <= 20),
+            ("attach 50 probes <= 100 ms", "start to attached", "optrace 50 probes",
+             "{:.0f} ms", lambda v: v <= 100),
+            ("exit with 50 probes <= 300 ms", "stop (SIGINT) to exit", "optrace 50 probes",
+             "{:.0f} ms", lambda v: v <= 300),
+            ("consumer >= 20 M records/s (one pair)", "consumer alone (decode + aggregate, 1 core)",
+             "1 pid x 1 ops", "{:.1f} M/s", lambda v: v >= 20)):
+        v = m(sec, name)
+        items.append((label, "n/a" if v is None else fmtv.format(v), verdict(v, ok)))
+    lost = rows("event throughput", "1 thread, unpaced, ring 16 MiB: spans lost")
+    v = max(lost[0][1]) if lost and lost[0][1] else None
+    items.append(("zero loss at one thread's full probe rate",
+                  "n/a" if v is None else f"{v:.0f} lost", verdict(v, lambda x: x == 0)))
+    mem = [statistics.median(v) for _n, v in rows("memory (consumer, synthetic)",
+                                                   "1 pid x 16 ops after") if v]
+    v = mem[-1] - mem[0] if len(mem) == 2 else None
+    items.append(("memory does not grow with events (2x the events)",
+                  "n/a" if v is None else f"{v:+.2f} MiB", verdict(v, lambda x: x < 1)))
+    err = [abs(x) for n, vals in rows("percentile error") if n.endswith(": optrace")
+           for x in vals]
+    v = max(err) if err else None
+    items.append(("percentile error <= 1%", "n/a" if v is None else f"{v:.2f}% at most",
+                  verdict(v, lambda x: x <= 1)))
+    for label in ("plain", "endbr64"):
+        b = rows(f"probe bias {label}", "--compensate error")
+        v = statistics.median(b[0][1]) if b and b[0][1] else None
+        items.append((f"bias after --compensate within +-20 ns ({label}, median)",
+                      "n/a" if v is None else f"{v:+.0f} ns", verdict(v, lambda x: abs(x) <= 20)))
+    out.write("\n### budgets (DESIGN.md), this run's medians\n\n| budget | measured | verdict |\n"
+              "|---|---|---|\n")
+    for label, val, verd in items:
+        out.write(f"| {label} | {val} | {verd} |\n")
+
+
 def machine():
     cpu = "?"
     try:
@@ -662,6 +721,8 @@ def main():
             check(f"{name} ran", False, repr(e))
     print(f"# optrace benchmarks ({'smoke' if SMOKE else f'{REPS} runs each'}), {machine()}")
     print_table(sys.stdout)
+    if not SMOKE:
+        print_budgets(sys.stdout)
     npass = sum(1 for c in checks if c[1])
     nfail = len(checks) - npass
     print(f"\n({time.monotonic() - t0:.0f} s)")
