@@ -61,6 +61,15 @@ struct agg *agg__new(const struct op_info *ops, size_t nops)
 	return a;
 }
 
+/* An empty window: no histogram group allocated yet. */
+static void window_init(struct op_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	hist__init(&w->lat);
+	for (int k = 0; k < OT_NR_CTR; k++)
+		hist__init(&w->ctr[k]);
+}
+
 static void window_free(struct op_window *w)
 {
 	hist__free(&w->lat);
@@ -162,12 +171,8 @@ static struct op_stats *stats_get(struct agg *a, uint32_t pid, uint32_t op)
 	s->pid_idx = p - a->pids;
 	s->pid = pid;
 	s->op_id = op;
-	hist__init(&s->total.lat);
-	hist__init(&s->iv.lat);
-	for (int k = 0; k < OT_NR_CTR; k++) {
-		hist__init(&s->total.ctr[k]);
-		hist__init(&s->iv.ctr[k]);
-	}
+	window_init(&s->total);
+	window_init(&s->iv);
 	mask = a->nslots - 1;
 	for (h = key_hash(key, mask); a->slots[h]; h = (h + 1) & mask)
 		;
@@ -367,14 +372,6 @@ static int window_merge(struct op_window *dst, const struct op_window *src)
 	dst->minflt += src->minflt;
 	dst->majflt += src->majflt;
 	return 0;
-}
-
-static void window_init(struct op_window *w)
-{
-	memset(w, 0, sizeof(*w));
-	hist__init(&w->lat);
-	for (int k = 0; k < OT_NR_CTR; k++)
-		hist__init(&w->ctr[k]);
 }
 
 const struct op_window *agg__run_window(const struct op_stats *s, struct op_window **sum)
